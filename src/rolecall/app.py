@@ -1,0 +1,103 @@
+"""The API process: one FastAPI app with every context's router and the platform middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from rolecall import __version__
+from rolecall.audit.endpoints import router as audit_router
+from rolecall.config import Settings, get_settings
+from rolecall.identity.auth import authenticate_bearer
+from rolecall.identity.endpoints import router as identity_router
+from rolecall.identity.oauth_endpoints import router as oauth_router
+from rolecall.identity.permissions import SCOPES
+from rolecall.identity.tokens import InvalidToken, KeyRing
+from rolecall.observability.endpoints import router as ops_router
+from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.errors import install_problem_handlers
+from rolecall.platform.events.registry import registry
+from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
+from rolecall.platform.idempotency import IdempotencyMiddleware
+from rolecall.platform.logging import configure_logging
+from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+
+DESCRIPTION = """
+Rolecall is an API-first back end for structured hiring.
+
+Authenticate with `POST /v1/oauth/token` and send `Authorization: Bearer <access_token>`.
+Errors are RFC 9457 problem documents; lists use cursor pagination; unsafe POSTs accept an
+`Idempotency-Key`; updates need the resource's `ETag` in `If-Match`.
+"""
+
+
+def _idempotency_scope(keyring: KeyRing) -> object:
+    def resolve(headers: dict[bytes, bytes]) -> uuid.UUID | None:
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            return uuid.UUID(str(keyring.verify(token.strip())["org"]))
+        except (InvalidToken, ValueError, KeyError):
+            return None
+
+    return resolve
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo)
+    sessionmaker = create_sessionmaker(engine)
+    keyring = KeyRing(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with transaction(sessionmaker) as session:
+            await keyring.ensure_active(session)
+        task: asyncio.Task[None] | None = None
+        if settings.embedded_worker:
+            dispatcher = OutboxDispatcher(
+                sessionmaker, InProcessRelay(sessionmaker, registry), batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts,
+            )
+            app.state.dispatcher = dispatcher
+            task = asyncio.create_task(dispatcher.run_forever(), name="rolecall-outbox")
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Rolecall API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.keyring = keyring
+    app.state.authenticate = authenticate_bearer
+    app.state.idempotency_scope = _idempotency_scope(keyring)
+    app.state.scope_catalogue = SCOPES
+
+    install_problem_handlers(app)
+    for router in (ops_router, oauth_router, identity_router, audit_router):
+        app.include_router(router)
+
+    # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,135 @@
+"""The ``rolecall`` command: one codebase, several processes (api, worker) and admin tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from rolecall.config import InsecureConfiguration, Settings, get_settings
+from rolecall.platform import schema
+from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.errors import ProblemError
+
+app = typer.Typer(help="Rolecall: structured hiring, API first.", no_args_is_help=True, add_completion=False)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except InsecureConfiguration as exc:
+        typer.echo(f"refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Bring the database schema to REVISION (default: the latest)."""
+    settings = _settings()
+    schema.upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (needs ROLECALL_EMBEDDED_WORKER=false if >1)")] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    settings = _settings()
+    if workers > 1 and settings.embedded_worker and settings.is_sqlite:
+        typer.echo("several API processes on SQLite: set ROLECALL_EMBEDDED_WORKER=false and run `rolecall worker`",
+                   err=True)
+    uvicorn.run("rolecall.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=settings.trust_forwarded_for, log_config=None, server_header=False)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver outbox events and run housekeeping until interrupted."""
+    from rolecall.platform.logging import configure_logging
+    from rolecall.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("create-org")
+def create_org(
+    name: Annotated[str, typer.Option(help="Organisation name")],
+    admin_email: Annotated[str, typer.Option(help="E-mail of its first admin")],
+    admin_password: Annotated[str, typer.Option(help="Password of its first admin (12+ characters)")],
+) -> None:
+    """Create an organisation (tenant) with its first admin; prints the organisation id."""
+    from rolecall.identity import service as identity
+
+    settings = _settings()
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                created = await identity.create_organisation(
+                    session, name=name, admin_email=admin_email, admin_password=admin_password)
+                return str(created.organisation.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except ProblemError as exc:
+        typer.echo(f"error: {exc.detail or exc.title}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo organisation and print its sign-in credentials."""
+    from rolecall.demo import DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+
+    async def run() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            created, _ = await load_demo(create_sessionmaker(engine))
+            return created
+        finally:
+            await engine.dispose()
+
+    from rolecall.demo import DEMO_ACCOUNTS
+
+    created = asyncio.run(run())
+    typer.echo("demo data loaded" if created else "demo data already present")
+    for account in DEMO_ACCOUNTS:
+        typer.echo(f"  {account.role:<15} {account.email:<26} password: {DEMO_PASSWORD}")
+
+
+@app.command("rotate-signing-key")
+def rotate_signing_key() -> None:
+    """Start signing with a new key; the old one stays published until its tokens expire."""
+    from rolecall.identity.tokens import KeyRing
+
+    settings = _settings()
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                return await KeyRing(settings).rotate(session)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"new signing key: {asyncio.run(run())}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,69 @@
+"""Runtime settings, read once from ``ROLECALL_*`` environment variables.
+
+Every knob an operator may turn lives here so that ``docs/configuration.md`` can list them all and so
+that production mode can refuse to start with the well-known development secret.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "rolecall-development-secret-change-me"  # noqa: S105 - the point is to detect it
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised when production mode would start with a default secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROLECALL_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/rolecall.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_echo: bool = False
+
+    secret_key: str = Field(default=DEV_SECRET_KEY, min_length=16)
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "rolecall-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    signing_key_rotation_days: int = Field(default=90, ge=1)
+
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    trust_forwarded_for: bool = False
+
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
+
+    embedded_worker: bool = True
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_max_attempts: int = Field(default=10, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise InsecureConfiguration(
+                "ROLECALL_SECRET_KEY still holds the development default; set a long random value "
+                "before running with ROLECALL_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

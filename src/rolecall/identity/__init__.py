@@ -1,0 +1,1 @@
+"""Identity and access: organisations (tenants), users, API clients, tokens and sessions."""

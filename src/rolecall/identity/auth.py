@@ -1,0 +1,90 @@
+"""Who may call identity routes, and how a bearer token becomes a :class:`Principal`.
+
+The authenticator is installed on the app for every context; the aliases below are this context's
+permission dependencies, so a route's signature states what it needs.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.identity import repository
+from rolecall.identity.models import RevokedAccessToken
+from rolecall.identity.permissions import scopes_for_roles
+from rolecall.identity.tokens import InvalidToken, KeyRing
+from rolecall.platform.auth import Principal, requires
+from rolecall.platform.errors import Unauthorized
+from rolecall.platform.tenancy import bind_organisation
+
+_RELOAD_INTERVAL = 5.0
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def _verify(keyring: KeyRing, request: Request, session: AsyncSession, token: str) -> dict[str, object]:
+    try:
+        return keyring.verify(token)
+    except InvalidToken:
+        # A kid we have not seen may come from a key another replica just rotated in.
+        state = request.app.state
+        if time.monotonic() - getattr(state, "keyring_loaded_at", 0.0) < _RELOAD_INTERVAL:
+            raise
+        await keyring.load(session)
+        state.keyring_loaded_at = time.monotonic()
+        return keyring.verify(token)
+
+
+async def authenticate_bearer(request: Request, session: AsyncSession) -> Principal:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
+    keyring: KeyRing = request.app.state.keyring
+    denied = Unauthorized("The access token is invalid, expired or revoked.",
+                          headers={"WWW-Authenticate": 'Bearer realm="rolecall", error="invalid_token"'})
+    try:
+        claims = await _verify(keyring, request, session, token)
+        organisation_id = uuid.UUID(str(claims["org"]))
+        subject = uuid.UUID(str(claims["sub"]))
+    except (InvalidToken, ValueError) as exc:
+        raise denied from exc
+    if await session.get(RevokedAccessToken, str(claims["jti"])) is not None:
+        raise denied
+    bind_organisation(session, organisation_id)
+    token_scopes = frozenset(str(claims.get("scope", "")).split())
+    if claims["kind"] == "user":
+        user = await repository.get_user(session, subject)
+        sid = claims.get("sid")
+        auth_session = await repository.get_auth_session(session, uuid.UUID(str(sid))) if sid else None
+        if user is None or not user.is_active or auth_session is None or auth_session.revoked_at is not None:
+            raise denied
+        # Roles may have shrunk since the token was issued: never grant more than they allow now.
+        scopes = token_scopes & scopes_for_roles(user.roles)
+        return Principal("user", subject, organisation_id, scopes, frozenset(user.roles), str(claims["jti"]),
+                         auth_session.id)
+    if claims["kind"] == "client":
+        client = await repository.get_client(session, subject)
+        if client is None or not client.is_active:
+            raise denied
+        return Principal("client", subject, organisation_id, token_scopes & frozenset(client.scopes),
+                         token_id=str(claims["jti"]))
+    raise denied
+
+
+OrganisationRead = Annotated[Principal, Depends(requires("organisation:read"))]
+OrganisationWrite = Annotated[Principal, Depends(requires("organisation:write"))]
+UsersRead = Annotated[Principal, Depends(requires("users:read"))]
+UsersWrite = Annotated[Principal, Depends(requires("users:write"))]
+ClientsRead = Annotated[Principal, Depends(requires("clients:read"))]
+ClientsWrite = Annotated[Principal, Depends(requires("clients:write"))]
+AnyStaff = Annotated[Principal, Depends(requires())]

@@ -1,0 +1,206 @@
+"""OAuth 2.0 grants (RFC 6749), refresh-token rotation with reuse detection, revocation (RFC 7009).
+
+Errors are :class:`OAuthError` with the RFC's error codes; the endpoint renders them as the RFC's
+JSON body rather than problem+json because OAuth client libraries parse exactly that shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.config import Settings
+from rolecall.identity import repository, throttle
+from rolecall.identity.models import ApiClient, AuthSession, RefreshToken, RevokedAccessToken, User
+from rolecall.identity.passwords import hash_password, needs_rehash, verify_password
+from rolecall.identity.permissions import scopes_for_roles
+from rolecall.identity.schemas import TokenResponse
+from rolecall.identity.tokens import InvalidToken, KeyRing
+from rolecall.platform.clock import utcnow
+from rolecall.platform.tenancy import bind_organisation
+
+FIRST_PARTY_CLIENT = "rolecall"
+
+
+class OAuthError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None):
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+        self.headers = headers or {}
+
+
+def _invalid_credentials() -> OAuthError:
+    # One message for a wrong password, an unknown e-mail and a disabled account.
+    return OAuthError("invalid_grant", "The e-mail address or password is incorrect.")
+
+
+def _hash_refresh(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _narrow(requested: str | None, granted: frozenset[str]) -> frozenset[str]:
+    if not requested:
+        return granted
+    asked = frozenset(requested.split())
+    if not asked <= granted:
+        raise OAuthError("invalid_scope", "The requested scope exceeds what this account may be granted.")
+    return asked
+
+
+@dataclass
+class GrantContext:
+    session: AsyncSession
+    settings: Settings
+    keyring: KeyRing
+    address: str
+
+
+async def _issue_refresh(ctx: GrantContext, auth_session: AuthSession, scope: str) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    ctx.session.add(
+        RefreshToken(
+            organisation_id=auth_session.organisation_id,
+            session_id=auth_session.id,
+            token_hash=_hash_refresh(token),
+            scope=scope,
+            issued_at=now,
+            expires_at=min(auth_session.expires_at, now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)),
+        )
+    )
+    await ctx.session.flush()
+    return token
+
+
+def _user_tokens(ctx: GrantContext, user: User, scopes: frozenset[str], auth_session: AuthSession) -> tuple[str, int]:
+    access, _jti, ttl = ctx.keyring.issue_access_token(
+        subject=user.id,
+        organisation_id=user.organisation_id,
+        scopes=scopes,
+        client_id=FIRST_PARTY_CLIENT,
+        kind="user",
+        roles=frozenset(user.roles),
+        session_id=auth_session.id,
+    )
+    return access, ttl
+
+
+async def password_grant(ctx: GrantContext, email: str, password: str, scope: str | None) -> TokenResponse:
+    if not email or not password:
+        raise OAuthError("invalid_request", "Both username and password are required.")
+    keys = throttle.keys_for(ctx.settings, email, ctx.address)
+    wait = await throttle.retry_after(ctx.session, ctx.settings, keys)
+    if wait is not None:
+        raise OAuthError("slow_down", "Too many failed sign-in attempts; try again later.", 429,
+                         {"Retry-After": str(wait)})
+    user = await repository.find_user_for_login(ctx.session, email.strip().lower())
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        await throttle.record_failure(ctx.session, ctx.settings, keys)
+        raise _invalid_credentials()
+    await throttle.clear_account(ctx.session, keys)
+    bind_organisation(ctx.session, user.organisation_id)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    scopes = _narrow(scope, scopes_for_roles(user.roles))
+    now = utcnow()
+    auth_session = AuthSession(
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds),
+    )
+    ctx.session.add(auth_session)
+    await ctx.session.flush()
+    access, ttl = _user_tokens(ctx, user, scopes, auth_session)
+    refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
+    audit.record(ctx.session, actor=f"user:{user.id}", action="auth.login", target_type="auth_session",
+                 target_id=auth_session.id)
+    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=refresh)
+
+
+async def refresh_grant(ctx: GrantContext, refresh_token: str, scope: str | None) -> TokenResponse:
+    if not refresh_token:
+        raise OAuthError("invalid_request", "refresh_token is required.")
+    row = await repository.find_refresh_token(ctx.session, _hash_refresh(refresh_token))
+    invalid = OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.")
+    if row is None:
+        raise invalid
+    bind_organisation(ctx.session, row.organisation_id)
+    auth_session = await repository.get_auth_session(ctx.session, row.session_id)
+    now = utcnow()
+    if auth_session is None or auth_session.revoked_at is not None or row.expires_at <= now:
+        raise invalid
+    if row.used_at is not None:
+        # A rotated token came back: someone holds a copy. End the whole family (RFC 9700 4.14.2).
+        await repository.revoke_auth_sessions(ctx.session, session_id=auth_session.id, reason="refresh_reuse")
+        audit.record(ctx.session, actor="system:auth", action="auth.refresh_reuse_detected",
+                     target_type="auth_session", target_id=auth_session.id)
+        raise invalid
+    user = await repository.get_user(ctx.session, auth_session.user_id)
+    if user is None or not user.is_active:
+        raise invalid
+    row.used_at = now
+    granted = frozenset(row.scope.split()) & scopes_for_roles(user.roles)
+    scopes = _narrow(scope, granted)
+    access, ttl = _user_tokens(ctx, user, scopes, auth_session)
+    new_refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
+    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=new_refresh)
+
+
+async def authenticate_client(ctx: GrantContext, client_id: str | None, client_secret: str | None) -> ApiClient:
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    client = await repository.find_client_for_login(ctx.session, client_id)
+    valid = verify_password(client.secret_hash if client else None, client_secret)
+    if client is None or not valid or not client.is_active:
+        raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    bind_organisation(ctx.session, client.organisation_id)
+    return client
+
+
+async def client_credentials_grant(ctx: GrantContext, client: ApiClient, scope: str | None) -> TokenResponse:
+    scopes = _narrow(scope, frozenset(client.scopes))
+    access, _jti, ttl = ctx.keyring.issue_access_token(
+        subject=client.id,
+        organisation_id=client.organisation_id,
+        scopes=scopes,
+        client_id=client.client_id,
+        kind="client",
+    )
+    audit.record(ctx.session, actor=f"client:{client.id}", action="auth.client_token", target_type="api_client",
+                 target_id=client.id)
+    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)))
+
+
+async def revoke(ctx: GrantContext, token: str, hint: str | None) -> None:
+    """RFC 7009: revoke whatever the token is; unknown or already-invalid tokens are not an error."""
+    if hint != "access_token":  # noqa: S105 - a token type hint, not a secret
+        row = await repository.find_refresh_token(ctx.session, _hash_refresh(token))
+        if row is not None:
+            bind_organisation(ctx.session, row.organisation_id)
+            await repository.revoke_auth_sessions(ctx.session, session_id=row.session_id, reason="revoked")
+            audit.record(ctx.session, actor="system:auth", action="auth.revoked", target_type="auth_session",
+                         target_id=row.session_id)
+            return
+    try:
+        claims = ctx.keyring.verify(token)
+    except InvalidToken:
+        return
+    expires = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+    if await ctx.session.get(RevokedAccessToken, claims["jti"]) is None:
+        ctx.session.add(RevokedAccessToken(jti=claims["jti"], expires_at=expires))
+    organisation_id = uuid.UUID(claims["org"])
+    bind_organisation(ctx.session, organisation_id)
+    if claims.get("sid"):
+        # Logging out with an access token ends the login it belongs to, refresh tokens included.
+        await repository.revoke_auth_sessions(ctx.session, session_id=uuid.UUID(claims["sid"]), reason="revoked")
+    audit.record(ctx.session, actor=f"{claims['kind']}:{claims['sub']}", action="auth.revoked",
+                 target_type="access_token", target_id=None)

@@ -1,0 +1,114 @@
+"""OAuth 2.0 token and revocation endpoints, and the public key set that verifies our tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from rolecall.config import Settings
+from rolecall.identity import oauth
+from rolecall.identity.oauth import GrantContext, OAuthError
+from rolecall.identity.tokens import KeyRing
+from rolecall.platform.auth import PUBLIC, DbSession
+from rolecall.platform.net import client_address
+
+router = APIRouter(tags=["oauth"])
+_NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+GRANTS = ("password", "refresh_token", "client_credentials")
+
+
+def _oauth_error(err: OAuthError) -> JSONResponse:
+    headers = {**_NO_CACHE, **err.headers}
+    if err.error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="rolecall"'
+    return JSONResponse({"error": err.error, "error_description": err.description}, err.status, headers=headers)
+
+
+def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from exc
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401)
+    # RFC 6749 2.3.1: id and secret are form-urlencoded before Base64.
+    return unquote(client_id), unquote(secret)
+
+
+def _context(request: Request, session: DbSession) -> GrantContext:
+    settings: Settings = request.app.state.settings
+    keyring: KeyRing = request.app.state.keyring
+    return GrantContext(session, settings, keyring, client_address(request, settings.trust_forwarded_for))
+
+
+@router.post("/v1/oauth/token", dependencies=[PUBLIC], summary="Issue tokens (RFC 6749)")
+async def token(
+    request: Request,
+    session: DbSession,
+    grant_type: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    refresh_token: Annotated[str, Form()] = "",
+    scope: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    # Errors are returned, not raised, so the request transaction still commits what they record
+    # (failed-login counters, a revoked token family).
+    ctx = _context(request, session)
+    try:
+        if grant_type not in GRANTS:
+            raise OAuthError("unsupported_grant_type", f"grant_type must be one of: {', '.join(GRANTS)}.")
+        if grant_type == "password":
+            result = await oauth.password_grant(ctx, username, password, scope)
+        elif grant_type == "refresh_token":
+            result = await oauth.refresh_grant(ctx, refresh_token, scope)
+        else:
+            basic_id, basic_secret = _basic_credentials(request)
+            client = await oauth.authenticate_client(ctx, basic_id or client_id, basic_secret or client_secret)
+            result = await oauth.client_credentials_grant(ctx, client, scope)
+    except OAuthError as err:
+        return _oauth_error(err)
+    return JSONResponse(result.model_dump(exclude_none=True), headers=_NO_CACHE)
+
+
+@router.post("/v1/oauth/revoke", dependencies=[PUBLIC], summary="Revoke a token (RFC 7009)")
+async def revoke(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str, Form()] = "",
+    token_type_hint: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    if not token:
+        return _oauth_error(OAuthError("invalid_request", "token is required."))
+    await oauth.revoke(_context(request, session), token, token_type_hint)
+    return JSONResponse({}, headers=_NO_CACHE)
+
+
+@router.get("/.well-known/jwks.json", dependencies=[PUBLIC], summary="Public keys that verify access tokens")
+async def jwks(request: Request) -> JSONResponse:
+    keyring: KeyRing = request.app.state.keyring
+    return JSONResponse(keyring.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/oauth-authorization-server", dependencies=[PUBLIC], summary="RFC 8414 metadata")
+async def metadata(request: Request) -> dict[str, Any]:
+    settings: Settings = request.app.state.settings
+    return {
+        "issuer": settings.issuer,
+        "token_endpoint": f"{settings.issuer}/v1/oauth/token",
+        "revocation_endpoint": f"{settings.issuer}/v1/oauth/revoke",
+        "jwks_uri": f"{settings.issuer}/.well-known/jwks.json",
+        "grant_types_supported": list(GRANTS),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": sorted(request.app.state.scope_catalogue),
+    }

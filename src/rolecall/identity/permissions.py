@@ -1,0 +1,45 @@
+"""The scope catalogue and what each staff role may do.
+
+Routes check scopes, never role names, so user tokens (roles expanded to scopes at login) and API
+clients (granted scopes directly) go through the same check.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    INTERVIEWER = "interviewer"
+
+
+SCOPES: dict[str, str] = {
+    "organisation:read": "Read the organisation's profile",
+    "organisation:write": "Change the organisation's profile",
+    "users:read": "List and read staff users",
+    "users:write": "Invite, change and deactivate staff users",
+    "clients:read": "List API clients",
+    "clients:write": "Create, change and revoke API clients",
+    "audit:read": "Read the audit log",
+}
+
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(SCOPES),
+    Role.RECRUITER: frozenset({"organisation:read", "users:read"}),
+    Role.HIRING_MANAGER: frozenset({"organisation:read", "users:read"}),
+    Role.INTERVIEWER: frozenset({"organisation:read"}),
+}
+
+
+def scopes_for_roles(roles: list[str] | frozenset[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_SCOPES.get(Role(role), frozenset())
+    return frozenset(granted)
+
+
+def unknown_scopes(requested: set[str] | frozenset[str]) -> set[str]:
+    return set(requested) - set(SCOPES)

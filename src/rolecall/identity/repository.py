@@ -1,0 +1,69 @@
+"""Identity queries. Tenant filtering is added by the platform; nothing here repeats it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.identity.models import ApiClient, AuthSession, Organisation, RefreshToken, User
+from rolecall.platform.clock import utcnow
+from rolecall.platform.pagination import PageParams, paginate_by_id
+from rolecall.platform.tenancy import all_tenants
+
+
+async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation | None:
+    return await session.get(Organisation, organisation_id)
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return (await session.scalars(select(User).where(User.id == user_id))).first()
+
+
+async def list_users(session: AsyncSession, params: PageParams) -> Sequence[User]:
+    return (await session.scalars(paginate_by_id(select(User), User.id, params))).all()
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    # E-mail addresses are unique across tenants because they are the login name.
+    stmt = select(User.id).where(User.email == email).execution_options(**all_tenants())
+    return (await session.scalars(stmt)).first() is not None
+
+
+async def find_user_for_login(session: AsyncSession, email: str) -> User | None:
+    stmt = select(User).where(User.email == email).execution_options(**all_tenants())
+    return (await session.scalars(stmt)).first()
+
+
+async def get_client(session: AsyncSession, client_pk: uuid.UUID) -> ApiClient | None:
+    return (await session.scalars(select(ApiClient).where(ApiClient.id == client_pk))).first()
+
+
+async def find_client_for_login(session: AsyncSession, client_id: str) -> ApiClient | None:
+    stmt = select(ApiClient).where(ApiClient.client_id == client_id).execution_options(**all_tenants())
+    return (await session.scalars(stmt)).first()
+
+
+async def list_clients(session: AsyncSession, params: PageParams) -> Sequence[ApiClient]:
+    return (await session.scalars(paginate_by_id(select(ApiClient), ApiClient.id, params))).all()
+
+
+async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).execution_options(**all_tenants())
+    return (await session.scalars(stmt)).first()
+
+
+async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:
+    return (await session.scalars(select(AuthSession).where(AuthSession.id == session_id))).first()
+
+
+async def revoke_auth_sessions(session: AsyncSession, *, session_id: uuid.UUID | None = None,
+                               user_id: uuid.UUID | None = None, reason: str) -> None:
+    stmt = update(AuthSession).where(AuthSession.revoked_at.is_(None))
+    if session_id is not None:
+        stmt = stmt.where(AuthSession.id == session_id)
+    if user_id is not None:
+        stmt = stmt.where(AuthSession.user_id == user_id)
+    await session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason))

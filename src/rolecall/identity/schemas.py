@@ -1,0 +1,107 @@
+"""Request and response bodies of the identity API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from rolecall.identity.passwords import password_problems
+from rolecall.identity.permissions import Role, unknown_scopes
+
+
+def _check_password(value: str) -> str:
+    problems = password_problems(value)
+    if problems:
+        raise ValueError("password " + "; ".join(problems))
+    return value
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class OrganisationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str
+    roles: list[Role] = Field(min_length=1)
+
+    _password = field_validator("password")(_check_password)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    is_active: bool | None = None
+    password: str | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return None if value is None else _check_password(value)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    roles: list[Role]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApiClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1)
+
+    @field_validator("scopes")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = unknown_scopes(set(value))
+        if unknown:
+            raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+        return sorted(set(value))
+
+
+class ApiClientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: str
+    name: str
+    scopes: list[str]
+    is_active: bool
+    created_at: datetime
+
+
+class ApiClientCreated(ApiClientOut):
+    client_secret: str = Field(description="Shown once; store it now, it cannot be read again")
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None

@@ -1,0 +1,195 @@
+"""Use cases for organisations, staff users and API clients.
+
+Services take the caller's :class:`Principal` explicitly, write audit entries and outbox events in
+the caller's transaction, and never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.identity import repository
+from rolecall.identity.models import ApiClient, Organisation, User
+from rolecall.identity.passwords import hash_password, password_problems
+from rolecall.identity.permissions import Role
+from rolecall.identity.schemas import ApiClientCreate, OrganisationUpdate, UserCreate, UserUpdate
+from rolecall.platform.auth import Principal
+from rolecall.platform.errors import Conflict, NotFound, Unprocessable
+from rolecall.platform.events.outbox import record_event
+from rolecall.platform.http import check_if_match
+from rolecall.platform.pagination import PageParams, page_of
+from rolecall.platform.tenancy import bind_organisation
+
+SOURCE = "/rolecall/identity"
+SYSTEM_ACTOR = "system:cli"
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    organisation: Organisation
+    admin: User
+
+
+def _user_event_data(user: User) -> dict[str, Any]:
+    # Events carry ids and roles, not names or addresses: consumers fetch personal data if they need it.
+    return {"schema_version": 1, "user_id": str(user.id), "roles": list(user.roles), "is_active": user.is_active}
+
+
+async def create_organisation(
+    session: AsyncSession, *, name: str, admin_email: str, admin_password: str, admin_name: str = "Administrator"
+) -> NewOrganisation:
+    problems = password_problems(admin_password)
+    if problems:
+        raise Unprocessable("admin password " + "; ".join(problems))
+    email = admin_email.strip().lower()
+    if await repository.email_taken(session, email):
+        raise Conflict("A user with this e-mail address already exists.")
+    organisation = Organisation(name=name.strip())
+    session.add(organisation)
+    await session.flush()
+    bind_organisation(session, organisation.id)
+    admin = User(
+        email=email,
+        full_name=admin_name,
+        password_hash=hash_password(admin_password),
+        roles=[Role.ADMIN.value],
+    )
+    session.add(admin)
+    await session.flush()
+    audit.record(session, actor=SYSTEM_ACTOR, action="organisation.created", target_type="organisation",
+                 target_id=organisation.id)
+    audit.record(session, actor=SYSTEM_ACTOR, action="user.created", target_type="user", target_id=admin.id)
+    record_event(session, type="organisation.created", source=SOURCE, subject=f"organisations/{organisation.id}",
+                 data={"schema_version": 1, "organisation_id": str(organisation.id)})
+    record_event(session, type="user.created", source=SOURCE, subject=f"users/{admin.id}",
+                 data=_user_event_data(admin))
+    return NewOrganisation(organisation, admin)
+
+
+async def get_organisation(session: AsyncSession, principal: Principal) -> Organisation:
+    organisation = await repository.get_organisation(session, principal.organisation_id)
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+async def update_organisation(
+    session: AsyncSession, principal: Principal, changes: OrganisationUpdate, if_match: str
+) -> Organisation:
+    organisation = await get_organisation(session, principal)
+    check_if_match(if_match, organisation.id, organisation.version)
+    organisation.name = changes.name.strip()
+    organisation.version += 1
+    audit.record(session, actor=principal.actor, action="organisation.updated", target_type="organisation",
+                 target_id=organisation.id, changed_fields=["name"])
+    record_event(session, type="organisation.updated", source=SOURCE, subject=f"organisations/{organisation.id}",
+                 data={"schema_version": 1, "organisation_id": str(organisation.id)})
+    await session.flush()
+    return organisation
+
+
+async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
+    email = str(data.email).strip().lower()
+    if await repository.email_taken(session, email):
+        raise Conflict("A user with this e-mail address already exists.")
+    user = User(
+        email=email,
+        full_name=data.full_name.strip(),
+        password_hash=hash_password(data.password),
+        roles=sorted({r.value for r in data.roles}),
+    )
+    session.add(user)
+    await session.flush()
+    audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
+    record_event(session, type="user.created", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user))
+    return user
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def list_users(session: AsyncSession, principal: Principal, params: PageParams) -> tuple[list[User], str | None]:
+    return page_of(await repository.list_users(session, params), params)
+
+
+async def update_user(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, changes: UserUpdate, if_match: str
+) -> User:
+    user = await get_user(session, principal, user_id)
+    check_if_match(if_match, user.id, user.version)
+    fields = changes.model_dump(exclude_unset=True)
+    if not fields:
+        raise Unprocessable("Send at least one field to change.")
+    if user.id == principal.subject_id and (
+        fields.get("is_active") is False or ("roles" in fields and Role.ADMIN not in (changes.roles or []))
+    ) and Role.ADMIN.value in user.roles:
+        raise Conflict("Admins cannot deactivate themselves or remove their own admin role.")
+    if "full_name" in fields and changes.full_name is not None:
+        user.full_name = changes.full_name.strip()
+    if "roles" in fields and changes.roles is not None:
+        user.roles = sorted({r.value for r in changes.roles})
+    if "is_active" in fields and changes.is_active is not None:
+        user.is_active = changes.is_active
+    if "password" in fields and changes.password is not None:
+        user.password_hash = hash_password(changes.password)
+    if {"is_active", "password", "roles"} & set(fields):
+        # Anything that changes what the user may do ends their existing sessions at once.
+        await repository.revoke_auth_sessions(session, user_id=user.id, reason="account_changed")
+    user.version += 1
+    audit.record(session, actor=principal.actor, action="user.updated", target_type="user", target_id=user.id,
+                 changed_fields=fields.keys())
+    record_event(session, type="user.updated", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user))
+    await session.flush()
+    return user
+
+
+async def create_api_client(
+    session: AsyncSession, principal: Principal, data: ApiClientCreate
+) -> tuple[ApiClient, str]:
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient(
+        client_id="rc_" + secrets.token_hex(12),
+        name=data.name.strip(),
+        secret_hash=hash_password(secret),
+        scopes=data.scopes,
+    )
+    session.add(client)
+    await session.flush()
+    audit.record(session, actor=principal.actor, action="api_client.created", target_type="api_client",
+                 target_id=client.id, scopes=data.scopes)
+    return client, secret
+
+
+async def list_api_clients(
+    session: AsyncSession, principal: Principal, params: PageParams
+) -> tuple[list[ApiClient], str | None]:
+    return page_of(await repository.list_clients(session, params), params)
+
+
+async def get_api_client(session: AsyncSession, principal: Principal, client_pk: uuid.UUID) -> ApiClient:
+    client = await repository.get_client(session, client_pk)
+    if client is None:
+        raise NotFound()
+    return client
+
+
+async def revoke_api_client(session: AsyncSession, principal: Principal, client_pk: uuid.UUID) -> None:
+    client = await get_api_client(session, principal, client_pk)
+    client.is_active = False
+    client.version += 1
+    audit.record(session, actor=principal.actor, action="api_client.revoked", target_type="api_client",
+                 target_id=client.id)
+
+
+async def login_exists(session: AsyncSession, email: str) -> bool:
+    return await repository.email_taken(session, email.strip().lower())

@@ -1,0 +1,1 @@
+"""Domain events: a transactional outbox, a relay behind a small interface, idempotent handlers."""

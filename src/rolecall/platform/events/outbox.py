@@ -1,0 +1,73 @@
+"""Writing events: called by services inside the caller's transaction, never committing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.platform.clock import utcnow
+from rolecall.platform.db import RolecallSession
+from rolecall.platform.events.envelope import CloudEvent
+from rolecall.platform.events.models import OutboxEvent
+from rolecall.platform.tenancy import all_tenants
+
+_DIRTY = "rolecall_outbox_dirty"
+_wakeups: list[Callable[[], None]] = []
+
+
+def record_event(
+    session: AsyncSession, *, type: str, source: str, subject: str, data: dict[str, Any]
+) -> OutboxEvent:
+    """Queue an event; it becomes visible to the relay only if the surrounding transaction commits."""
+    row = OutboxEvent(type=type, source=source, subject=subject, data=data)
+    session.add(row)
+    session.info[_DIRTY] = True
+    return row
+
+
+def to_envelope(row: OutboxEvent) -> CloudEvent:
+    return CloudEvent(
+        id=row.id,
+        source=row.source,
+        type=row.type,
+        time=row.time,
+        subject=row.subject,
+        organisationid=row.organisation_id,
+        data=row.data,
+    )
+
+
+def on_commit_wakeup(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register a callback run after any commit that wrote events (lets the relay skip its poll wait)."""
+    _wakeups.append(callback)
+    return lambda: _wakeups.remove(callback)
+
+
+@event.listens_for(RolecallSession, "after_commit")
+def _after_commit(session: RolecallSession) -> None:
+    if session.info.pop(_DIRTY, False):
+        for callback in list(_wakeups):
+            callback()
+
+
+@event.listens_for(RolecallSession, "after_rollback")
+def _after_rollback(session: RolecallSession) -> None:
+    session.info.pop(_DIRTY, None)
+
+
+async def backlog(session: AsyncSession) -> tuple[int, float]:
+    """Pending events and the age in seconds of the oldest one (for metrics and readiness)."""
+    stmt = (
+        select(func.count(OutboxEvent.id), func.min(OutboxEvent.time))
+        .where(OutboxEvent.dispatched_at.is_(None))
+        .execution_options(**all_tenants())
+    )
+    count, oldest = (await session.execute(stmt)).one()
+    age = 0.0
+    if isinstance(oldest, datetime):
+        age = max(0.0, (utcnow() - oldest).total_seconds())
+    return int(count), age

@@ -1,0 +1,163 @@
+"""Moving committed outbox rows to consumers, at least once.
+
+The loop leases a batch, hands each event to an :class:`EventRelay`, and marks it dispatched. A
+crash between hand-off and mark means redelivery after the lease runs out, which is why consumers
+record processed ids. The in-process relay runs the registered handlers directly (embedded mode and
+``rolecall worker``); a broker relay (RabbitMQ) will implement the same one-method interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Protocol
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rolecall.platform.clock import utcnow
+from rolecall.platform.db import transaction
+from rolecall.platform.events.envelope import CloudEvent
+from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
+from rolecall.platform.events.outbox import on_commit_wakeup, to_envelope
+from rolecall.platform.events.registry import HandlerRegistry
+from rolecall.platform.tenancy import all_tenants, bind_organisation
+
+log = structlog.get_logger("rolecall.events")
+LEASE = timedelta(seconds=60)
+
+
+class EventRelay(Protocol):
+    async def publish(self, event: CloudEvent) -> None:
+        """Deliver one event or raise; raising leaves it in the outbox for a later retry."""
+
+
+class InProcessRelay:
+    """Runs each registered handler in its own transaction, skipping those that already ran."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], registry: HandlerRegistry) -> None:
+        self._sessionmaker = sessionmaker
+        self._registry = registry
+
+    async def publish(self, event: CloudEvent) -> None:
+        for registration in self._registry.for_type(event.type):
+            async with transaction(self._sessionmaker) as session:
+                bind_organisation(session, event.organisationid)
+                done = await session.get(ProcessedEvent, (registration.name, event.id))
+                if done is not None:
+                    continue
+                await registration.fn(session, event)
+                session.add(ProcessedEvent(handler=registration.name, event_id=event.id))
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        relay: EventRelay,
+        *,
+        batch_size: int = 100,
+        poll_seconds: float = 0.5,
+        max_attempts: int = 10,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._relay = relay
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _lease_batch(self) -> list[OutboxEvent]:
+        now = utcnow()
+        async with transaction(self._sessionmaker) as session:
+            stmt = (
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.dispatched_at.is_(None),
+                    OutboxEvent.available_at <= now,
+                    OutboxEvent.attempts < self._max_attempts,
+                    or_(OutboxEvent.leased_until.is_(None), OutboxEvent.leased_until < now),
+                )
+                .order_by(OutboxEvent.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+                .execution_options(**all_tenants())
+            )
+            rows = list((await session.scalars(stmt)).all())
+            for row in rows:
+                row.leased_until = now + LEASE
+            return rows
+
+    async def dispatch_once(self) -> int:
+        """Deliver one batch; returns how many events were delivered."""
+        delivered = 0
+        for row in await self._lease_batch():
+            try:
+                await self._relay.publish(to_envelope(row))
+            except Exception as exc:
+                await self._record_failure(row, exc)
+                log.warning("event_delivery_failed", event_id=str(row.id), event_type=row.type, error=type(exc).__name__)
+                continue
+            await self._mark(row, dispatched=True)
+            delivered += 1
+        return delivered
+
+    async def _mark(self, row: OutboxEvent, *, dispatched: bool) -> None:
+        async with transaction(self._sessionmaker) as session:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == row.id)
+                .values(dispatched_at=utcnow() if dispatched else None, leased_until=None)
+                .execution_options(**all_tenants())
+            )
+
+    async def _record_failure(self, row: OutboxEvent, exc: Exception) -> None:
+        attempts = row.attempts + 1
+        backoff = timedelta(seconds=min(300, 2**attempts))
+        async with transaction(self._sessionmaker) as session:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == row.id)
+                .values(
+                    attempts=attempts,
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    available_at=utcnow() + backoff,
+                    leased_until=None,
+                )
+                .execution_options(**all_tenants())
+            )
+
+    async def drain(self, max_rounds: int = 100) -> int:
+        """Deliver until nothing is ready (tests, CLI one-shot)."""
+        total = 0
+        for _ in range(max_rounds):
+            delivered = await self.dispatch_once()
+            total += delivered
+            if delivered == 0:
+                break
+        return total
+
+    async def run_forever(self) -> None:
+        unsubscribe = on_commit_wakeup(self.wake)
+        try:
+            while True:
+                try:
+                    delivered = await self.dispatch_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox_dispatch_round_failed")
+                    delivered = 0
+                if delivered:
+                    continue
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                except TimeoutError:
+                    pass
+        finally:
+            unsubscribe()

@@ -1,0 +1,160 @@
+"""Cross-cutting HTTP behaviour as plain ASGI middleware: request ids, access logs, metrics,
+security headers and the request-size limit. Plain ASGI keeps streaming bodies streaming and costs
+less per request than BaseHTTPMiddleware.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rolecall.platform.errors import problem_body
+
+log = structlog.get_logger("rolecall.http")
+
+REQUESTS = Counter("rolecall_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "rolecall_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+# The docs UI loads its script and styles from a CDN; everything else is JSON and needs nothing.
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+_DOCS_PATHS = ("/docs", "/redoc")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+        path: str = scope["path"]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["sent"] = 1
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode()))
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if b"content-security-policy" not in present and not path.startswith(_DOCS_PATHS):
+                    headers.append((b"content-security-policy", _API_CSP))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Caught here rather than by Starlette's outermost handler so the 500 still carries
+            # the request id, which is what an operator will search the logs for.
+            log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))
+            if status_holder.get("sent"):
+                raise
+            body = json.dumps(problem_body(500, "internal-error", "Internal server error")).encode()
+            await send_wrapper({"type": "http.response.start", "status": 500,
+                                "headers": [(b"content-type", b"application/problem+json"),
+                                            (b"content-length", str(len(body)).encode())]})
+            await send_wrapper({"type": "http.response.body", "body": body})
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status_holder["status"])).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            log.info("request", method=method, route=route, status=status_holder["status"],
+                     duration_ms=round(elapsed * 1000, 2))
+            structlog.contextvars.clear_contextvars()
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies larger than the limit, by Content-Length up front or by counting as it streams."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Send) -> None:
+        body = json.dumps(problem_body(413, "payload-too-large", "Request body too large",
+                                       f"Bodies are limited to {self.max_bytes} bytes.")).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/problem+json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_bytes
+            except ValueError:
+                too_big = True
+            if too_big:
+                await self._reject(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked upload): read up to the limit here, then replay it to the app.
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._reject(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
