@@ -52,7 +52,9 @@ def _idempotency_scope(keyring: KeyRing) -> object:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+    )
     sessionmaker = create_sessionmaker(engine)
     keyring = KeyRing(settings)
 
@@ -63,8 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         task: asyncio.Task[None] | None = None
         if settings.embedded_worker:
             dispatcher = OutboxDispatcher(
-                sessionmaker, InProcessRelay(sessionmaker, registry), batch_size=settings.outbox_batch_size,
-                poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts,
+                sessionmaker,
+                InProcessRelay(sessionmaker, registry),
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                max_attempts=settings.outbox_max_attempts,
             )
             app.state.dispatcher = dispatcher
             task = asyncio.create_task(dispatcher.run_forever(), name="rolecall-outbox")

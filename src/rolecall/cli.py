@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Annotated
 
@@ -37,15 +38,27 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (needs ROLECALL_EMBEDDED_WORKER=false if >1)")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (needs ROLECALL_EMBEDDED_WORKER=false if >1)")
+    ] = 1,
 ) -> None:
     """Serve the HTTP API."""
     settings = _settings()
     if workers > 1 and settings.embedded_worker and settings.is_sqlite:
-        typer.echo("several API processes on SQLite: set ROLECALL_EMBEDDED_WORKER=false and run `rolecall worker`",
-                   err=True)
-    uvicorn.run("rolecall.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=settings.trust_forwarded_for, log_config=None, server_header=False)
+        typer.echo(
+            "several API processes on SQLite: set ROLECALL_EMBEDDED_WORKER=false and run `rolecall worker`",
+            err=True,
+        )
+    uvicorn.run(
+        "rolecall.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=settings.trust_forwarded_for,
+        log_config=None,
+        server_header=False,
+    )
 
 
 @app.command()
@@ -56,10 +69,8 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings))
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command("create-org")
@@ -78,7 +89,8 @@ def create_org(
         try:
             async with transaction(create_sessionmaker(engine)) as session:
                 created = await identity.create_organisation(
-                    session, name=name, admin_email=admin_email, admin_password=admin_password)
+                    session, name=name, admin_email=admin_email, admin_password=admin_password
+                )
                 return str(created.organisation.id)
         finally:
             await engine.dispose()

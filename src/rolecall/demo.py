@@ -39,11 +39,24 @@ async def load_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[boo
         if await identity.login_exists(session, DEMO_ACCOUNTS[0].email):
             return False, list(DEMO_ACCOUNTS)
         created = await identity.create_organisation(
-            session, name=DEMO_ORGANISATION, admin_email=DEMO_ACCOUNTS[0].email, admin_password=DEMO_PASSWORD,
+            session,
+            name=DEMO_ORGANISATION,
+            admin_email=DEMO_ACCOUNTS[0].email,
+            admin_password=DEMO_PASSWORD,
             admin_name=DEMO_ACCOUNTS[0].full_name,
         )
-        admin = Principal("user", created.admin.id, created.organisation.id, frozenset(), frozenset({Role.ADMIN}))
+        admin = Principal(
+            "user", created.admin.id, created.organisation.id, frozenset(), frozenset({Role.ADMIN})
+        )
         for account in DEMO_ACCOUNTS[1:]:
-            await identity.create_user(session, admin, UserCreate(
-                email=account.email, full_name=account.full_name, password=DEMO_PASSWORD, roles=[Role(account.role)]))
+            await identity.create_user(
+                session,
+                admin,
+                UserCreate(
+                    email=account.email,
+                    full_name=account.full_name,
+                    password=DEMO_PASSWORD,
+                    roles=[Role(account.role)],
+                ),
+            )
     return True, list(DEMO_ACCOUNTS)

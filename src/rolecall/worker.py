@@ -35,8 +35,11 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessionmaker = create_sessionmaker(engine)
     dispatcher = OutboxDispatcher(
-        sessionmaker, InProcessRelay(sessionmaker, registry), batch_size=settings.outbox_batch_size,
-        poll_seconds=settings.outbox_poll_seconds, max_attempts=settings.outbox_max_attempts,
+        sessionmaker,
+        InProcessRelay(sessionmaker, registry),
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+        max_attempts=settings.outbox_max_attempts,
     )
     stop = stop or asyncio.Event()
     relay_task = asyncio.create_task(dispatcher.run_forever(), name="rolecall-outbox")
@@ -56,4 +59,3 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             await relay_task
         await engine.dispose()
         log.info("worker_stopped")
-

@@ -50,8 +50,10 @@ async def authenticate_bearer(request: Request, session: AsyncSession) -> Princi
     if token is None:
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
     keyring: KeyRing = request.app.state.keyring
-    denied = Unauthorized("The access token is invalid, expired or revoked.",
-                          headers={"WWW-Authenticate": 'Bearer realm="rolecall", error="invalid_token"'})
+    denied = Unauthorized(
+        "The access token is invalid, expired or revoked.",
+        headers={"WWW-Authenticate": 'Bearer realm="rolecall", error="invalid_token"'},
+    )
     try:
         claims = await _verify(keyring, request, session, token)
         organisation_id = uuid.UUID(str(claims["org"]))
@@ -70,14 +72,26 @@ async def authenticate_bearer(request: Request, session: AsyncSession) -> Princi
             raise denied
         # Roles may have shrunk since the token was issued: never grant more than they allow now.
         scopes = token_scopes & scopes_for_roles(user.roles)
-        return Principal("user", subject, organisation_id, scopes, frozenset(user.roles), str(claims["jti"]),
-                         auth_session.id)
+        return Principal(
+            "user",
+            subject,
+            organisation_id,
+            scopes,
+            frozenset(user.roles),
+            str(claims["jti"]),
+            auth_session.id,
+        )
     if claims["kind"] == "client":
         client = await repository.get_client(session, subject)
         if client is None or not client.is_active:
             raise denied
-        return Principal("client", subject, organisation_id, token_scopes & frozenset(client.scopes),
-                         token_id=str(claims["jti"]))
+        return Principal(
+            "client",
+            subject,
+            organisation_id,
+            token_scopes & frozenset(client.scopes),
+            token_id=str(claims["jti"]),
+        )
     raise denied
 
 

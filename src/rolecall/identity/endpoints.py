@@ -36,7 +36,9 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get("/organisation", response_model=OrganisationOut)
-async def read_organisation(principal: OrganisationRead, session: DbSession, response: Response) -> OrganisationOut:
+async def read_organisation(
+    principal: OrganisationRead, session: DbSession, response: Response
+) -> OrganisationOut:
     organisation = await service.get_organisation(session, principal)
     set_etag(response, organisation.id, organisation.version)
     return OrganisationOut.model_validate(organisation)
@@ -44,7 +46,11 @@ async def read_organisation(principal: OrganisationRead, session: DbSession, res
 
 @router.patch("/organisation", response_model=OrganisationOut)
 async def update_organisation(
-    body: OrganisationUpdate, principal: OrganisationWrite, session: DbSession, if_match: IfMatch, response: Response
+    body: OrganisationUpdate,
+    principal: OrganisationWrite,
+    session: DbSession,
+    if_match: IfMatch,
+    response: Response,
 ) -> OrganisationOut:
     organisation = await service.update_organisation(session, principal, body, if_match)
     set_etag(response, organisation.id, organisation.version)
@@ -60,14 +66,18 @@ async def read_me(principal: AnyStaff, session: DbSession, response: Response) -
 
 
 @router.get("/users", response_model=Page[UserOut])
-async def list_users(principal: UsersRead, session: DbSession, paging: Paging, response: Response) -> Page[UserOut]:
+async def list_users(
+    principal: UsersRead, session: DbSession, paging: Paging, response: Response
+) -> Page[UserOut]:
     no_store(response)
     users, cursor = await service.list_users(session, principal, paging)
     return Page[UserOut](items=[UserOut.model_validate(u) for u in users], next_cursor=cursor)
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, principal: UsersWrite, session: DbSession, response: Response) -> UserOut:
+async def create_user(
+    body: UserCreate, principal: UsersWrite, session: DbSession, response: Response
+) -> UserOut:
     no_store(response)
     user = await service.create_user(session, principal, body)
     set_etag(response, user.id, user.version)
@@ -76,7 +86,9 @@ async def create_user(body: UserCreate, principal: UsersWrite, session: DbSessio
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-async def read_user(user_id: uuid.UUID, principal: UsersRead, session: DbSession, response: Response) -> UserOut:
+async def read_user(
+    user_id: uuid.UUID, principal: UsersRead, session: DbSession, response: Response
+) -> UserOut:
     no_store(response)
     user = await service.get_user(session, principal, user_id)
     set_etag(response, user.id, user.version)
@@ -85,7 +97,11 @@ async def read_user(user_id: uuid.UUID, principal: UsersRead, session: DbSession
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, principal: UsersWrite, session: DbSession, if_match: IfMatch,
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    principal: UsersWrite,
+    session: DbSession,
+    if_match: IfMatch,
     response: Response,
 ) -> UserOut:
     no_store(response)

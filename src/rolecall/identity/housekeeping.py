@@ -18,7 +18,9 @@ async def purge_expired_credentials(session: AsyncSession) -> dict[str, int]:
     refresh = await session.execute(
         delete(RefreshToken).where(RefreshToken.expires_at < now).execution_options(**all_tenants())
     )
-    throttles = await session.execute(delete(LoginThrottle).where(LoginThrottle.window_start < now - timedelta(days=1)))
+    throttles = await session.execute(
+        delete(LoginThrottle).where(LoginThrottle.window_start < now - timedelta(days=1))
+    )
     return {
         "revoked_access_tokens": int(getattr(revoked, "rowcount", 0) or 0),
         "refresh_tokens": int(getattr(refresh, "rowcount", 0) or 0),

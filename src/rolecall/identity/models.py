@@ -61,7 +61,9 @@ class RefreshToken(IdMixin, TenantScoped, Base):
 
     __tablename__ = "refresh_tokens"
 
-    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scope: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column()

@@ -29,7 +29,9 @@ FIRST_PARTY_CLIENT = "rolecall"
 
 
 class OAuthError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None):
+    def __init__(
+        self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
+    ):
         super().__init__(description)
         self.error = error
         self.description = description
@@ -73,14 +75,18 @@ async def _issue_refresh(ctx: GrantContext, auth_session: AuthSession, scope: st
             token_hash=_hash_refresh(token),
             scope=scope,
             issued_at=now,
-            expires_at=min(auth_session.expires_at, now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)),
+            expires_at=min(
+                auth_session.expires_at, now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)
+            ),
         )
     )
     await ctx.session.flush()
     return token
 
 
-def _user_tokens(ctx: GrantContext, user: User, scopes: frozenset[str], auth_session: AuthSession) -> tuple[str, int]:
+def _user_tokens(
+    ctx: GrantContext, user: User, scopes: frozenset[str], auth_session: AuthSession
+) -> tuple[str, int]:
     access, _jti, ttl = ctx.keyring.issue_access_token(
         subject=user.id,
         organisation_id=user.organisation_id,
@@ -99,8 +105,9 @@ async def password_grant(ctx: GrantContext, email: str, password: str, scope: st
     keys = throttle.keys_for(ctx.settings, email, ctx.address)
     wait = await throttle.retry_after(ctx.session, ctx.settings, keys)
     if wait is not None:
-        raise OAuthError("slow_down", "Too many failed sign-in attempts; try again later.", 429,
-                         {"Retry-After": str(wait)})
+        raise OAuthError(
+            "slow_down", "Too many failed sign-in attempts; try again later.", 429, {"Retry-After": str(wait)}
+        )
     user = await repository.find_user_for_login(ctx.session, email.strip().lower())
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
@@ -121,9 +128,16 @@ async def password_grant(ctx: GrantContext, email: str, password: str, scope: st
     await ctx.session.flush()
     access, ttl = _user_tokens(ctx, user, scopes, auth_session)
     refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
-    audit.record(ctx.session, actor=f"user:{user.id}", action="auth.login", target_type="auth_session",
-                 target_id=auth_session.id)
-    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=refresh)
+    audit.record(
+        ctx.session,
+        actor=f"user:{user.id}",
+        action="auth.login",
+        target_type="auth_session",
+        target_id=auth_session.id,
+    )
+    return TokenResponse(
+        access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=refresh
+    )
 
 
 async def refresh_grant(ctx: GrantContext, refresh_token: str, scope: str | None) -> TokenResponse:
@@ -141,8 +155,13 @@ async def refresh_grant(ctx: GrantContext, refresh_token: str, scope: str | None
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. End the whole family (RFC 9700 4.14.2).
         await repository.revoke_auth_sessions(ctx.session, session_id=auth_session.id, reason="refresh_reuse")
-        audit.record(ctx.session, actor="system:auth", action="auth.refresh_reuse_detected",
-                     target_type="auth_session", target_id=auth_session.id)
+        audit.record(
+            ctx.session,
+            actor="system:auth",
+            action="auth.refresh_reuse_detected",
+            target_type="auth_session",
+            target_id=auth_session.id,
+        )
         raise invalid
     user = await repository.get_user(ctx.session, auth_session.user_id)
     if user is None or not user.is_active:
@@ -152,10 +171,14 @@ async def refresh_grant(ctx: GrantContext, refresh_token: str, scope: str | None
     scopes = _narrow(scope, granted)
     access, ttl = _user_tokens(ctx, user, scopes, auth_session)
     new_refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
-    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=new_refresh)
+    return TokenResponse(
+        access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=new_refresh
+    )
 
 
-async def authenticate_client(ctx: GrantContext, client_id: str | None, client_secret: str | None) -> ApiClient:
+async def authenticate_client(
+    ctx: GrantContext, client_id: str | None, client_secret: str | None
+) -> ApiClient:
     if not client_id or not client_secret:
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
     client = await repository.find_client_for_login(ctx.session, client_id)
@@ -175,20 +198,30 @@ async def client_credentials_grant(ctx: GrantContext, client: ApiClient, scope: 
         client_id=client.client_id,
         kind="client",
     )
-    audit.record(ctx.session, actor=f"client:{client.id}", action="auth.client_token", target_type="api_client",
-                 target_id=client.id)
+    audit.record(
+        ctx.session,
+        actor=f"client:{client.id}",
+        action="auth.client_token",
+        target_type="api_client",
+        target_id=client.id,
+    )
     return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)))
 
 
 async def revoke(ctx: GrantContext, token: str, hint: str | None) -> None:
     """RFC 7009: revoke whatever the token is; unknown or already-invalid tokens are not an error."""
-    if hint != "access_token":  # noqa: S105 - a token type hint, not a secret
+    if hint != "access_token":
         row = await repository.find_refresh_token(ctx.session, _hash_refresh(token))
         if row is not None:
             bind_organisation(ctx.session, row.organisation_id)
             await repository.revoke_auth_sessions(ctx.session, session_id=row.session_id, reason="revoked")
-            audit.record(ctx.session, actor="system:auth", action="auth.revoked", target_type="auth_session",
-                         target_id=row.session_id)
+            audit.record(
+                ctx.session,
+                actor="system:auth",
+                action="auth.revoked",
+                target_type="auth_session",
+                target_id=row.session_id,
+            )
             return
     try:
         claims = ctx.keyring.verify(token)
@@ -201,6 +234,13 @@ async def revoke(ctx: GrantContext, token: str, hint: str | None) -> None:
     bind_organisation(ctx.session, organisation_id)
     if claims.get("sid"):
         # Logging out with an access token ends the login it belongs to, refresh tokens included.
-        await repository.revoke_auth_sessions(ctx.session, session_id=uuid.UUID(claims["sid"]), reason="revoked")
-    audit.record(ctx.session, actor=f"{claims['kind']}:{claims['sub']}", action="auth.revoked",
-                 target_type="access_token", target_id=None)
+        await repository.revoke_auth_sessions(
+            ctx.session, session_id=uuid.UUID(claims["sid"]), reason="revoked"
+        )
+    audit.record(
+        ctx.session,
+        actor=f"{claims['kind']}:{claims['sub']}",
+        action="auth.revoked",
+        target_type="access_token",
+        target_id=None,
+    )

@@ -26,7 +26,9 @@ def _oauth_error(err: OAuthError) -> JSONResponse:
     headers = {**_NO_CACHE, **err.headers}
     if err.error == "invalid_client":
         headers["WWW-Authenticate"] = 'Basic realm="rolecall"'
-    return JSONResponse({"error": err.error, "error_description": err.description}, err.status, headers=headers)
+    return JSONResponse(
+        {"error": err.error, "error_description": err.description}, err.status, headers=headers
+    )
 
 
 def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
@@ -74,7 +76,9 @@ async def token(
             result = await oauth.refresh_grant(ctx, refresh_token, scope)
         else:
             basic_id, basic_secret = _basic_credentials(request)
-            client = await oauth.authenticate_client(ctx, basic_id or client_id, basic_secret or client_secret)
+            client = await oauth.authenticate_client(
+                ctx, basic_id or client_id, basic_secret or client_secret
+            )
             result = await oauth.client_credentials_grant(ctx, client, scope)
     except OAuthError as err:
         return _oauth_error(err)

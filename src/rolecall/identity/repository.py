@@ -51,7 +51,9 @@ async def list_clients(session: AsyncSession, params: PageParams) -> Sequence[Ap
 
 
 async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).execution_options(**all_tenants())
+    stmt = (
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash).execution_options(**all_tenants())
+    )
     return (await session.scalars(stmt)).first()
 
 
@@ -59,8 +61,13 @@ async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> Auth
     return (await session.scalars(select(AuthSession).where(AuthSession.id == session_id))).first()
 
 
-async def revoke_auth_sessions(session: AsyncSession, *, session_id: uuid.UUID | None = None,
-                               user_id: uuid.UUID | None = None, reason: str) -> None:
+async def revoke_auth_sessions(
+    session: AsyncSession,
+    *,
+    session_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    reason: str,
+) -> None:
     stmt = update(AuthSession).where(AuthSession.revoked_at.is_(None))
     if session_id is not None:
         stmt = stmt.where(AuthSession.id == session_id)

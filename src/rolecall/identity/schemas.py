@@ -101,7 +101,7 @@ class ApiClientCreated(ApiClientOut):
 
 class TokenResponse(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the RFC 6750 token type
     expires_in: int
     scope: str
     refresh_token: str | None = None

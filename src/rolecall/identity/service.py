@@ -38,11 +38,21 @@ class NewOrganisation:
 
 def _user_event_data(user: User) -> dict[str, Any]:
     # Events carry ids and roles, not names or addresses: consumers fetch personal data if they need it.
-    return {"schema_version": 1, "user_id": str(user.id), "roles": list(user.roles), "is_active": user.is_active}
+    return {
+        "schema_version": 1,
+        "user_id": str(user.id),
+        "roles": list(user.roles),
+        "is_active": user.is_active,
+    }
 
 
 async def create_organisation(
-    session: AsyncSession, *, name: str, admin_email: str, admin_password: str, admin_name: str = "Administrator"
+    session: AsyncSession,
+    *,
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    admin_name: str = "Administrator",
 ) -> NewOrganisation:
     problems = password_problems(admin_password)
     if problems:
@@ -62,13 +72,24 @@ async def create_organisation(
     )
     session.add(admin)
     await session.flush()
-    audit.record(session, actor=SYSTEM_ACTOR, action="organisation.created", target_type="organisation",
-                 target_id=organisation.id)
+    audit.record(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="organisation.created",
+        target_type="organisation",
+        target_id=organisation.id,
+    )
     audit.record(session, actor=SYSTEM_ACTOR, action="user.created", target_type="user", target_id=admin.id)
-    record_event(session, type="organisation.created", source=SOURCE, subject=f"organisations/{organisation.id}",
-                 data={"schema_version": 1, "organisation_id": str(organisation.id)})
-    record_event(session, type="user.created", source=SOURCE, subject=f"users/{admin.id}",
-                 data=_user_event_data(admin))
+    record_event(
+        session,
+        type="organisation.created",
+        source=SOURCE,
+        subject=f"organisations/{organisation.id}",
+        data={"schema_version": 1, "organisation_id": str(organisation.id)},
+    )
+    record_event(
+        session, type="user.created", source=SOURCE, subject=f"users/{admin.id}", data=_user_event_data(admin)
+    )
     return NewOrganisation(organisation, admin)
 
 
@@ -86,10 +107,21 @@ async def update_organisation(
     check_if_match(if_match, organisation.id, organisation.version)
     organisation.name = changes.name.strip()
     organisation.version += 1
-    audit.record(session, actor=principal.actor, action="organisation.updated", target_type="organisation",
-                 target_id=organisation.id, changed_fields=["name"])
-    record_event(session, type="organisation.updated", source=SOURCE, subject=f"organisations/{organisation.id}",
-                 data={"schema_version": 1, "organisation_id": str(organisation.id)})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="organisation.updated",
+        target_type="organisation",
+        target_id=organisation.id,
+        changed_fields=["name"],
+    )
+    record_event(
+        session,
+        type="organisation.updated",
+        source=SOURCE,
+        subject=f"organisations/{organisation.id}",
+        data={"schema_version": 1, "organisation_id": str(organisation.id)},
+    )
     await session.flush()
     return organisation
 
@@ -107,7 +139,9 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     session.add(user)
     await session.flush()
     audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
-    record_event(session, type="user.created", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user))
+    record_event(
+        session, type="user.created", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user)
+    )
     return user
 
 
@@ -118,7 +152,9 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UU
     return user
 
 
-async def list_users(session: AsyncSession, principal: Principal, params: PageParams) -> tuple[list[User], str | None]:
+async def list_users(
+    session: AsyncSession, principal: Principal, params: PageParams
+) -> tuple[list[User], str | None]:
     return page_of(await repository.list_users(session, params), params)
 
 
@@ -130,9 +166,14 @@ async def update_user(
     fields = changes.model_dump(exclude_unset=True)
     if not fields:
         raise Unprocessable("Send at least one field to change.")
-    if user.id == principal.subject_id and (
-        fields.get("is_active") is False or ("roles" in fields and Role.ADMIN not in (changes.roles or []))
-    ) and Role.ADMIN.value in user.roles:
+    if (
+        user.id == principal.subject_id
+        and (
+            fields.get("is_active") is False
+            or ("roles" in fields and Role.ADMIN not in (changes.roles or []))
+        )
+        and Role.ADMIN.value in user.roles
+    ):
         raise Conflict("Admins cannot deactivate themselves or remove their own admin role.")
     if "full_name" in fields and changes.full_name is not None:
         user.full_name = changes.full_name.strip()
@@ -146,9 +187,17 @@ async def update_user(
         # Anything that changes what the user may do ends their existing sessions at once.
         await repository.revoke_auth_sessions(session, user_id=user.id, reason="account_changed")
     user.version += 1
-    audit.record(session, actor=principal.actor, action="user.updated", target_type="user", target_id=user.id,
-                 changed_fields=fields.keys())
-    record_event(session, type="user.updated", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user))
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="user.updated",
+        target_type="user",
+        target_id=user.id,
+        changed_fields=fields.keys(),
+    )
+    record_event(
+        session, type="user.updated", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user)
+    )
     await session.flush()
     return user
 
@@ -165,8 +214,14 @@ async def create_api_client(
     )
     session.add(client)
     await session.flush()
-    audit.record(session, actor=principal.actor, action="api_client.created", target_type="api_client",
-                 target_id=client.id, scopes=data.scopes)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="api_client.created",
+        target_type="api_client",
+        target_id=client.id,
+        scopes=data.scopes,
+    )
     return client, secret
 
 
@@ -187,8 +242,13 @@ async def revoke_api_client(session: AsyncSession, principal: Principal, client_
     client = await get_api_client(session, principal, client_pk)
     client.is_active = False
     client.version += 1
-    audit.record(session, actor=principal.actor, action="api_client.revoked", target_type="api_client",
-                 target_id=client.id)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="api_client.revoked",
+        target_type="api_client",
+        target_id=client.id,
+    )
 
 
 async def login_exists(session: AsyncSession, email: str) -> bool:

@@ -28,7 +28,7 @@ from rolecall.platform.crypto import seal, unseal
 from rolecall.platform.ids import new_id
 
 ALGORITHM = "EdDSA"
-TOKEN_TYPE = "at+jwt"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - the JWT typ header, not a secret
 _SEAL_PURPOSE = "signing-key"
 
 
@@ -119,7 +119,9 @@ class KeyRing:
         key = self._active_or_none()
         if key is None or key.private is None:
             raise RuntimeError("no active signing key; run `rolecall migrate` and start the API once")
-        return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
+        return jwt.encode(
+            claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE}
+        )
 
     def issue_access_token(
         self,

@@ -35,16 +35,12 @@ async def _run_async() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 elif (existing := config.attributes.get("connection")) is not None:
     _run(existing)
 else:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(_run_async())
-    else:
-        raise RuntimeError("call rolecall.platform.schema.upgrade from a thread without a running event loop")
+    asyncio.run(_run_async())

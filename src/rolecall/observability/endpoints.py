@@ -37,8 +37,11 @@ async def readyz(request: Request) -> JSONResponse:
         current, head = await current_revision(engine), head_revision()
         checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
         ready = current == head
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

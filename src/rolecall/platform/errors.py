@@ -157,7 +157,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem_response(
-            exc.status_code, slug, title, detail, headers=exc.headers
+            exc.status_code, slug, title, detail, headers=dict(exc.headers) if exc.headers else None
         )
 
     @app.exception_handler(Exception)

@@ -28,7 +28,9 @@ def no_store(response: Response) -> None:
 
 
 def require_if_match(
-    if_match: Annotated[str | None, Header(alias="If-Match", description="ETag of the version being edited")] = None,
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="ETag of the version being edited")
+    ] = None,
 ) -> str:
     if if_match is None or not if_match.strip():
         raise PreconditionRequired("Send the resource's ETag in If-Match to update it.")

@@ -53,8 +53,16 @@ class IdempotencyRecord(Base):
 
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
     body = json.dumps(problem_body(status, slug, title, detail)).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -66,8 +74,15 @@ async def _claim(
     for _ in range(2):
         try:
             async with transaction(sessionmaker) as session:
-                session.add(IdempotencyRecord(organisation_id=org, key=key, fingerprint=fingerprint, state="pending",
-                                              expires_at=now + timedelta(seconds=ttl)))
+                session.add(
+                    IdempotencyRecord(
+                        organisation_id=org,
+                        key=key,
+                        fingerprint=fingerprint,
+                        state="pending",
+                        expires_at=now + timedelta(seconds=ttl),
+                    )
+                )
             return None
         except IntegrityError:
             async with transaction(sessionmaker) as session:
@@ -81,27 +96,39 @@ async def _claim(
 
 
 async def _finish(
-    sessionmaker: async_sessionmaker[AsyncSession], org: uuid.UUID, key: str, status: int,
-    headers: list[tuple[bytes, bytes]], body: bytes,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    org: uuid.UUID,
+    key: str,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
 ) -> None:
     async with transaction(sessionmaker) as session:
         if status >= 500 or status in _TRANSIENT:
-            await session.execute(delete(IdempotencyRecord).where(
-                IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key))
+            await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key
+                )
+            )
             return
         record = await session.get(IdempotencyRecord, (org, key))
         if record is None:
             return
         record.state = "done"
         record.status_code = status
-        record.headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in _REPLAY_HEADERS]
+        record.headers = [
+            [k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in _REPLAY_HEADERS
+        ]
         record.body = body
 
 
 async def _release(sessionmaker: async_sessionmaker[AsyncSession], org: uuid.UUID, key: str) -> None:
     async with transaction(sessionmaker) as session:
-        await session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key))
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key
+            )
+        )
 
 
 async def purge_expired(session: AsyncSession) -> int:
@@ -124,8 +151,13 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _problem(send, 400, "bad-request", "Bad request",
-                           f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+            await _problem(
+                send,
+                400,
+                "bad-request",
+                "Bad request",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            )
             return
         state: Any = scope["app"].state
         resolve: ScopeResolver = state.idempotency_scope
@@ -145,8 +177,13 @@ class IdempotencyMiddleware:
                 break
         body = b"".join(chunks)
         digest = hashlib.sha256()
-        for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-                     headers.get(b"content-type", b""), body):
+        for part in (
+            scope["method"].encode(),
+            scope["path"].encode(),
+            scope.get("query_string", b""),
+            headers.get(b"content-type", b""),
+            body,
+        ):
             digest.update(len(part).to_bytes(8, "big") + part)
         fingerprint = digest.hexdigest()
 
@@ -154,11 +191,21 @@ class IdempotencyMiddleware:
         existing = await _claim(sessionmaker, org, key, fingerprint, state.settings.idempotency_ttl_seconds)
         if existing is not None:
             if existing.fingerprint != fingerprint:
-                await _problem(send, 422, "idempotency-key-reused", "Idempotency key reused",
-                               "This Idempotency-Key was used with a different request; use a new key.")
+                await _problem(
+                    send,
+                    422,
+                    "idempotency-key-reused",
+                    "Idempotency key reused",
+                    "This Idempotency-Key was used with a different request; use a new key.",
+                )
             elif existing.state != "done" or existing.status_code is None:
-                await _problem(send, 409, "idempotency-in-progress", "Request in progress",
-                               "A request with this Idempotency-Key is still being processed; retry shortly.")
+                await _problem(
+                    send,
+                    409,
+                    "idempotency-in-progress",
+                    "Request in progress",
+                    "A request with this Idempotency-Key is still being processed; retry shortly.",
+                )
             else:
                 stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing.headers or []]
                 stored.append((b"idempotent-replayed", b"true"))
@@ -194,4 +241,3 @@ class IdempotencyMiddleware:
             await _release(sessionmaker, org, key)
             raise
         await _finish(sessionmaker, org, key, status, response_headers, b"".join(response_body))
-

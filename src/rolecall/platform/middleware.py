@@ -9,6 +9,7 @@ import json
 import re
 import time
 import uuid
+
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,10 +83,17 @@ class RequestContextMiddleware:
             log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))
             if status_holder.get("sent"):
                 raise
-            body = json.dumps(problem_body(500, "internal-error", "Internal server error")).encode()
-            await send_wrapper({"type": "http.response.start", "status": 500,
-                                "headers": [(b"content-type", b"application/problem+json"),
-                                            (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(problem_body(500, "internal-error", "Internal server error", None)).encode()
+            await send_wrapper(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
@@ -93,8 +101,13 @@ class RequestContextMiddleware:
             method = scope["method"]
             REQUESTS.labels(method, route, str(status_holder["status"])).inc()
             LATENCY.labels(method, route).observe(elapsed)
-            log.info("request", method=method, route=route, status=status_holder["status"],
-                     duration_ms=round(elapsed * 1000, 2))
+            log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status_holder["status"],
+                duration_ms=round(elapsed * 1000, 2),
+            )
             structlog.contextvars.clear_contextvars()
 
 
@@ -106,11 +119,24 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(problem_body(413, "payload-too-large", "Request body too large",
-                                       f"Bodies are limited to {self.max_bytes} bytes.")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            problem_body(
+                413,
+                "payload-too-large",
+                "Request body too large",
+                f"Bodies are limited to {self.max_bytes} bytes.",
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

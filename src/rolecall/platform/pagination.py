@@ -51,19 +51,25 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
+    ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 
 
-def paginate_by_id(stmt: Select[Any], id_column: InstrumentedAttribute[uuid.UUID], params: PageParams) -> Select[Any]:
+def paginate_by_id(
+    stmt: Select[Any], id_column: InstrumentedAttribute[uuid.UUID], params: PageParams
+) -> Select[Any]:
     """Order by id ascending and fetch one row more than asked, to know whether a next page exists."""
     if params.after is not None:
         stmt = stmt.where(id_column > params.after)
     return stmt.order_by(id_column).limit(params.limit + 1)
 
 
-def page_of(rows: Sequence[Any], params: PageParams, item_id: Any = lambda row: row.id) -> tuple[list[Any], str | None]:
+def page_of(
+    rows: Sequence[Any], params: PageParams, item_id: Any = lambda row: row.id
+) -> tuple[list[Any], str | None]:
     items = list(rows[: params.limit])
     next_cursor = encode_cursor(item_id(items[-1])) if len(rows) > params.limit and items else None
     return items, next_cursor

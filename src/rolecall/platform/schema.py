@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -21,12 +23,18 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _in_thread(fn: Callable[[], None]) -> None:
+    """Alembic's env runs its own event loop; give it a thread so callers inside a loop can migrate too."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(fn).result()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    _in_thread(lambda: command.upgrade(alembic_config(database_url), revision))
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    _in_thread(lambda: command.downgrade(alembic_config(database_url), revision))
 
 
 def head_revision() -> str | None:

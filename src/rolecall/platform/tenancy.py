@@ -49,10 +49,7 @@ def all_tenants() -> dict[str, bool]:
 
 
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    for mapper in state.all_mappers:
-        if issubclass(mapper.class_, TenantScoped):
-            return True
-    return False
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
 
 
 @event.listens_for(RolecallSession, "do_orm_execute")

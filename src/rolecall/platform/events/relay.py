@@ -9,6 +9,7 @@ record processed ids. The in-process relay runs the registered handlers directly
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Protocol
 
@@ -100,7 +101,12 @@ class OutboxDispatcher:
                 await self._relay.publish(to_envelope(row))
             except Exception as exc:
                 await self._record_failure(row, exc)
-                log.warning("event_delivery_failed", event_id=str(row.id), event_type=row.type, error=type(exc).__name__)
+                log.warning(
+                    "event_delivery_failed",
+                    event_id=str(row.id),
+                    event_type=row.type,
+                    error=type(exc).__name__,
+                )
                 continue
             await self._mark(row, dispatched=True)
             delivered += 1
@@ -155,9 +161,7 @@ class OutboxDispatcher:
                 if delivered:
                     continue
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-                except TimeoutError:
-                    pass
         finally:
             unsubscribe()

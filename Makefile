@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` (embedded SQLite, demo data) and `make test` (what CI runs).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export ROLECALL_DATABASE_URL ?= sqlite+aiosqlite:///./var/rolecall.db
+
+.PHONY: run test install install-dev lint typecheck contracts pytest migrate demo worker clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rolecall needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/rolecall migrate
+
+demo: migrate
+	$(BIN)/rolecall demo
+
+run: demo
+	@echo "Rolecall API on http://$(HOST):$(PORT) — interactive docs at http://$(HOST):$(PORT)/docs"
+	$(BIN)/rolecall serve --host $(HOST) --port $(PORT)
+
+worker: migrate
+	$(BIN)/rolecall worker
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+contracts: install-dev
+	$(BIN)/lint-imports
+
+pytest: install-dev
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -q
+
+test: lint typecheck contracts pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
