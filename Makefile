@@ -39,8 +39,8 @@ worker: migrate
 	$(BIN)/rolecall worker
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 typecheck: install-dev
 	$(BIN)/mypy
