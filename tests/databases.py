@@ -8,6 +8,7 @@ If no server answers, a private one is started with the ``pgserver`` package —
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
@@ -55,6 +56,10 @@ def postgres_server_url() -> str:
         raise RuntimeError(f"CI needs the PostgreSQL server at {url}; it did not answer")
     import pgserver
 
+    # pgserver logs from an atexit hook, after pytest has closed the streams our handlers point at.
+    pg_log = logging.getLogger("pgserver")
+    pg_log.propagate = False
+    pg_log.addHandler(logging.NullHandler())
     data_dir = Path(tempfile.gettempdir()) / "rolecall-pgserver"
     _private_server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
     uri: str = _private_server.get_uri()  # type: ignore[attr-defined]
