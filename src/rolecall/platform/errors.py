@@ -8,16 +8,21 @@ a 404 for another tenant's object must be byte-identical to one for an id that n
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://rolecall.dev/problems/"
+_RESERVED = frozenset({"type", "title", "status", "detail"})
 
 
 class ProblemError(Exception):
@@ -86,8 +91,14 @@ def problem_body(status: int, slug: str, title: str, detail: str | None, **extra
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body.update(extra)
+    body.update((key, value) for key, value in extra.items() if key not in _RESERVED)
     return body
+
+
+def problem_bytes(status: int, slug: str, title: str, detail: str | None = None) -> bytes:
+    """A problem document encoded exactly as :func:`problem_response` would send it (for ASGI code)."""
+    response = problem_response(status, slug, title, detail)
+    return bytes(response.body)
 
 
 def problem_response(
@@ -126,8 +137,35 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
+        if err.get("type") == "json_invalid":
+            loc = loc[:1]  # the rest is a character offset into the body, not a field
         errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid"), "code": err.get("type")})
     return errors
+
+
+def _redundant(detail: object, status: int, title: str) -> bool:
+    """Starlette's default detail is just the reason phrase, which says no more than the title."""
+    if not isinstance(detail, str):
+        return True
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = title
+    return detail.casefold() in {title.casefold(), phrase.casefold()}
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the path supports (RFC 9110 15.5.6), not only those of the first route matched.
+
+    Starlette answers a 405 from the first route whose path matches, so ``GET /users`` and
+    ``POST /users`` being separate routes would otherwise advertise ``Allow: GET`` alone.
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE and route.methods:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods)) or None
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -153,11 +191,24 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        detail = None if _redundant(exc.detail, exc.status_code, title) else str(exc.detail)
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            allow = _allowed_methods(request)
+            if allow:
+                headers["Allow"] = allow
+        return problem_response(exc.status_code, slug, title, detail, headers=headers or None)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # A versioned row changed between our read and our write (a concurrent editor won the race).
         return problem_response(
-            exc.status_code, slug, title, detail, headers=dict(exc.headers) if exc.headers else None
+            PreconditionFailed.status,
+            PreconditionFailed.slug,
+            PreconditionFailed.title,
+            "The resource changed since you read it; fetch it again and retry.",
         )
 
     @app.exception_handler(Exception)

@@ -2,17 +2,18 @@
 
 The first response to a key is stored and replayed for retries; the same key with a different body is
 a client bug (422); a retry that arrives while the first request is still running gets 409. Keys are
-scoped per organisation (taken from the verified bearer token), so tenants cannot collide or probe
-each other's keys. The record lives in its own short transactions around the request, never inside
-the request's unit of work.
+scoped per organisation and bound to the caller who used them: the middleware authenticates the
+request with the app's authenticator (``app.state.authenticate``) before it looks a key up, and the
+caller is part of the request fingerprint. So a replay is only ever served to the principal whose
+request produced it, never to a colleague who guessed the key (and possibly lacks the scope the
+original route required), nor to a revoked token. The record lives in its own short transactions
+around the request, never inside the request's unit of work.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,19 +21,21 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rolecall.platform.auth import Authenticator
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, transaction
-from rolecall.platform.errors import problem_body
+from rolecall.platform.errors import ProblemError, problem_bytes
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
 _REPLAY_HEADERS = {b"content-type", b"location", b"etag", b"cache-control"}
 # Outcomes that say nothing about the request itself: let the client retry with the same key.
 _TRANSIENT = {401, 403, 408, 409, 425, 429}
-
-ScopeResolver = Callable[[dict[bytes, bytes]], uuid.UUID | None]
+# A record still pending after this long belongs to a request that died with its process: take it over.
+PENDING_TIMEOUT = timedelta(minutes=5)
 
 
 class IdempotencyRecord(Base):
@@ -52,7 +55,7 @@ class IdempotencyRecord(Base):
 
 
 async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
-    body = json.dumps(problem_body(status, slug, title, detail)).encode()
+    body = problem_bytes(status, slug, title, detail)
     await send(
         {
             "type": "http.response.start",
@@ -68,8 +71,12 @@ async def _problem(send: Send, status: int, slug: str, title: str, detail: str) 
 
 async def _claim(
     sessionmaker: async_sessionmaker[AsyncSession], org: uuid.UUID, key: str, fingerprint: str, ttl: int
-) -> IdempotencyRecord | None:
-    """Insert a pending record; return the existing live record if the key was already used."""
+) -> tuple[IdempotencyRecord | None, datetime]:
+    """Insert a pending record stamped with the claim time, or return the live record holding the key.
+
+    The claim time identifies this claim: once an abandoned record has been taken over, the request
+    that abandoned it must not finish or release the new owner's record.
+    """
     now = utcnow()
     for _ in range(2):
         try:
@@ -80,17 +87,19 @@ async def _claim(
                         key=key,
                         fingerprint=fingerprint,
                         state="pending",
+                        created_at=now,
                         expires_at=now + timedelta(seconds=ttl),
                     )
                 )
-            return None
+            return None, now
         except IntegrityError:
             async with transaction(sessionmaker) as session:
                 existing = await session.get(IdempotencyRecord, (org, key))
                 if existing is None:
                     continue
-                if existing.expires_at > now:
-                    return existing
+                abandoned = existing.state == "pending" and existing.created_at < now - PENDING_TIMEOUT
+                if existing.expires_at > now and not abandoned:
+                    return existing, now
                 await session.delete(existing)
     raise RuntimeError("could not claim idempotency key")
 
@@ -99,20 +108,17 @@ async def _finish(
     sessionmaker: async_sessionmaker[AsyncSession],
     org: uuid.UUID,
     key: str,
+    claimed_at: datetime,
     status: int,
     headers: list[tuple[bytes, bytes]],
     body: bytes,
 ) -> None:
     async with transaction(sessionmaker) as session:
-        if status >= 500 or status in _TRANSIENT:
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key
-                )
-            )
-            return
         record = await session.get(IdempotencyRecord, (org, key))
-        if record is None:
+        if record is None or record.created_at != claimed_at:
+            return  # taken over after we were presumed dead: the record is no longer ours
+        if status >= 500 or status in _TRANSIENT:
+            await session.delete(record)
             return
         record.state = "done"
         record.status_code = status
@@ -122,13 +128,26 @@ async def _finish(
         record.body = body
 
 
-async def _release(sessionmaker: async_sessionmaker[AsyncSession], org: uuid.UUID, key: str) -> None:
+async def _release(
+    sessionmaker: async_sessionmaker[AsyncSession], org: uuid.UUID, key: str, claimed_at: datetime
+) -> None:
     async with transaction(sessionmaker) as session:
-        await session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.organisation_id == org, IdempotencyRecord.key == key
-            )
-        )
+        record = await session.get(IdempotencyRecord, (org, key))
+        if record is not None and record.created_at == claimed_at:
+            await session.delete(record)
+
+
+async def _caller(scope: Scope) -> tuple[uuid.UUID, str] | None:
+    """The authenticated caller's organisation and identity, or ``None`` if the request has none."""
+    state: Any = scope["app"].state
+    authenticate: Authenticator = state.authenticate
+    try:
+        async with transaction(state.sessionmaker) as session:
+            principal = await authenticate(Request(scope), session)
+    except ProblemError:
+        # Unauthenticated: the route will refuse it, and there is no one to scope the key to.
+        return None
+    return principal.organisation_id, principal.actor
 
 
 async def purge_expired(session: AsyncSession) -> int:
@@ -159,25 +178,27 @@ class IdempotencyMiddleware:
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
             )
             return
-        state: Any = scope["app"].state
-        resolve: ScopeResolver = state.idempotency_scope
-        org = resolve(headers)
-        if org is None:
-            # Unauthenticated: the route will refuse it, and there is no tenant to scope the key to.
+        if b"authorization" not in headers:
             await self.app(scope, receive, send)
             return
+        caller = await _caller(scope)
+        if caller is None:
+            await self.app(scope, receive, send)
+            return
+        org, actor = caller
 
         chunks: list[bytes] = []
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client went away before sending the whole body: nothing to answer
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         digest = hashlib.sha256()
         for part in (
+            actor.encode(),
             scope["method"].encode(),
             scope["path"].encode(),
             scope.get("query_string", b""),
@@ -187,8 +208,11 @@ class IdempotencyMiddleware:
             digest.update(len(part).to_bytes(8, "big") + part)
         fingerprint = digest.hexdigest()
 
+        state: Any = scope["app"].state
         sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-        existing = await _claim(sessionmaker, org, key, fingerprint, state.settings.idempotency_ttl_seconds)
+        existing, claimed_at = await _claim(
+            sessionmaker, org, key, fingerprint, state.settings.idempotency_ttl_seconds
+        )
         if existing is not None:
             if existing.fingerprint != fingerprint:
                 await _problem(
@@ -238,6 +262,6 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            await _release(sessionmaker, org, key)
+            await _release(sessionmaker, org, key, claimed_at)
             raise
-        await _finish(sessionmaker, org, key, status, response_headers, b"".join(response_body))
+        await _finish(sessionmaker, org, key, claimed_at, status, response_headers, b"".join(response_body))

@@ -5,7 +5,6 @@ less per request than BaseHTTPMiddleware.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -14,7 +13,7 @@ import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rolecall.platform.errors import problem_body
+from rolecall.platform.errors import problem_bytes
 
 log = structlog.get_logger("rolecall.http")
 
@@ -38,6 +37,7 @@ SECURITY_HEADERS = [
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _route_template(scope: Scope) -> str:
@@ -54,8 +54,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_headers = dict(scope["headers"])
+        incoming = request_headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        # A response to a request that carried credentials is about that caller: unless the route chose
+        # a caching policy, no browser or shared cache may keep it.
+        credentialed = b"authorization" in request_headers
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -72,6 +76,8 @@ class RequestContextMiddleware:
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if b"content-security-policy" not in present and not path.startswith(_DOCS_PATHS):
                     headers.append((b"content-security-policy", _API_CSP))
+                if credentialed and _NO_STORE[0] not in present:
+                    headers.append(_NO_STORE)
                 message["headers"] = headers
             await send(message)
 
@@ -83,7 +89,7 @@ class RequestContextMiddleware:
             log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))
             if status_holder.get("sent"):
                 raise
-            body = json.dumps(problem_body(500, "internal-error", "Internal server error", None)).encode()
+            body = problem_bytes(500, "internal-error", "Internal server error")
             await send_wrapper(
                 {
                     "type": "http.response.start",
@@ -118,19 +124,20 @@ class BodySizeLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            problem_body(
+    async def _reject(self, send: Send, status: int = 413) -> None:
+        if status == 413:
+            body = problem_bytes(
                 413,
                 "payload-too-large",
                 "Request body too large",
                 f"Bodies are limited to {self.max_bytes} bytes.",
             )
-        ).encode()
+        else:
+            body = problem_bytes(400, "bad-request", "Bad request", "The Content-Length header is invalid.")
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
@@ -145,11 +152,10 @@ class BodySizeLimitMiddleware:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
-            try:
-                too_big = int(length) > self.max_bytes
-            except ValueError:
-                too_big = True
-            if too_big:
+            if not length.strip().isdigit():
+                await self._reject(send, 400)
+                return
+            if int(length) > self.max_bytes:
                 await self._reject(send)
                 return
             await self.app(scope, receive, send)
@@ -163,8 +169,7 @@ class BodySizeLimitMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, receive, send)
-                return
+                return  # the client went away mid-upload: there is no one to answer
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:

@@ -41,12 +41,20 @@ def encode_cursor(last_id: uuid.UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> uuid.UUID:
+    malformed = BadRequest("The cursor is malformed; use next_cursor from a previous page.")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return uuid.UUID(data["after"])
-    except (binascii.Error, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise BadRequest("The cursor is malformed; use next_cursor from a previous page.") from exc
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (binascii.Error, ValueError) as exc:  # JSONDecodeError and UnicodeError are ValueErrors
+        raise malformed from exc
+    # Anything decodable is still untrusted input: a cursor of '{"after": 1}' must be a 400, not a 500.
+    after = data.get("after") if isinstance(data, dict) else None
+    if not isinstance(after, str):
+        raise malformed
+    try:
+        return uuid.UUID(after)
+    except ValueError as exc:
+        raise malformed from exc
 
 
 def page_params(

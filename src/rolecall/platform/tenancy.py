@@ -5,20 +5,30 @@ stored in ``session.info`` — endpoints and repositories never add the filter t
 cannot forget it. A statement with no organisation in scope raises instead of returning every
 tenant's rows; the few system jobs that legitimately cross tenants (outbox relay, retention) say so
 with :func:`all_tenants`.
+
+The guard looks at the whole statement, subqueries and ``select_from`` included, not only at the
+entities being returned. Filtering relies on ``with_loader_criteria``, which only knows about ORM
+entities, so a Core statement on a tenant table (``User.__table__``) and an ORM bulk UPDATE by
+primary key (a list of parameter sets, which bypasses loader criteria) are refused rather than run
+unfiltered, and an INSERT statement must name the session's own organisation for every row.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, event, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import TableClause
 
-from rolecall.platform.db import RolecallSession
+from rolecall.platform.db import Base, RolecallSession
 
 ORG_KEY = "organisation_id"
 ALL_TENANTS_OPTION = "rolecall_all_tenants"
+_ORG_PARAM = re.compile(rf"^{ORG_KEY}(_m\d+)?$")
 
 
 class TenancyViolation(RuntimeError):
@@ -48,26 +58,82 @@ def all_tenants() -> dict[str, bool]:
     return {ALL_TENANTS_OPTION: True}
 
 
-def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+_tenant_tables_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
+def _tenant_table_names() -> frozenset[str]:
+    """Full names of every table mapped by a TenantScoped class (recomputed when mappers are added)."""
+    global _tenant_tables_cache
+    mappers = Base.registry.mappers
+    if _tenant_tables_cache[0] != len(mappers):
+        names = frozenset(
+            str(getattr(table, "fullname", ""))
+            for mapper in mappers
+            if issubclass(mapper.class_, TenantScoped)
+            for table in mapper.tables
+        )
+        _tenant_tables_cache = (len(mappers), names)
+    return _tenant_tables_cache[1]
+
+
+def _tenant_references(statement: Any) -> tuple[bool, bool]:
+    """Whether the statement touches a tenant table anywhere, and whether it does so as an ORM entity."""
+    tables = _tenant_table_names()
+    touched = orm = False
+    for element in visitors.iterate(statement):
+        mapper = getattr(element, "_annotations", {}).get("parentmapper")
+        if mapper is not None and issubclass(mapper.class_, TenantScoped):
+            touched = orm = True
+        elif isinstance(element, TableClause) and getattr(element, "fullname", None) in tables:
+            touched = True
+    return touched, orm
+
+
+def _inserted_organisations(state: ORMExecuteState) -> list[Any]:
+    """The organisation of every row an INSERT statement writes (``None`` where it names none)."""
+    params: Any = state.parameters
+    rows: list[Any] = [params] if isinstance(params, dict) else list(params or [])
+    if rows:
+        return [row.get(ORG_KEY) if isinstance(row, dict) else None for row in rows]
+    statement: Any = state.statement
+    compiled: dict[str, Any] = statement.compile().params
+    return [value for key, value in compiled.items() if _ORG_PARAM.match(key)] or [None]
 
 
 @event.listens_for(RolecallSession, "do_orm_execute")
 def _scope_to_organisation(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
     if state.execution_options.get(ALL_TENANTS_OPTION):
         return
     if state.is_column_load or state.is_relationship_load:
         # The parent row was already filtered; lazy loads inherit criteria from the statement.
         return
+    touched, orm = _tenant_references(state.statement)
+    if not touched:
+        return
     org = current_organisation(state.session)
     if org is None:
-        if _touches_tenant_data(state):
-            raise TenancyViolation(
-                "tenant-scoped statement without an organisation in scope; bind one or use all_tenants()"
-            )
+        raise TenancyViolation(
+            "tenant-scoped statement without an organisation in scope; bind one or use all_tenants()"
+        )
+    if state.is_insert:
+        if getattr(state.statement, "select", None) is not None:
+            raise TenancyViolation("INSERT ... SELECT into a tenant table; use all_tenants() deliberately")
+        if any(value != org for value in _inserted_organisations(state)):
+            raise TenancyViolation("INSERT into a tenant table for another (or no) organisation")
         return
+    if not state.is_select and isinstance(state.parameters, list | tuple) and len(state.parameters) > 0:
+        # Bulk UPDATE by primary key (a list of parameter sets) ignores with_loader_criteria.
+        raise TenancyViolation(
+            "bulk UPDATE/DELETE by primary key on a tenant table cannot be filtered by organisation; "
+            "load and change the rows, use WHERE criteria, or all_tenants() deliberately"
+        )
+    if not orm:
+        raise TenancyViolation(
+            "Core statement on a tenant table cannot be filtered by organisation; "
+            "use the ORM entity, or all_tenants() for a deliberate cross-tenant statement"
+        )
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantScoped,
@@ -90,3 +156,9 @@ def _stamp_new_rows(session: RolecallSession, _ctx: Any, _instances: Any) -> Non
             obj.organisation_id = org
         elif org is not None and obj.organisation_id != org:
             raise TenancyViolation(f"new {type(obj).__name__} belongs to another organisation")
+    for obj in session.dirty:
+        if not isinstance(obj, TenantScoped):
+            continue
+        history = inspect(obj).attrs[ORG_KEY].history
+        if history.added and history.added[0] not in (list(history.deleted) or [org]):
+            raise TenancyViolation(f"{type(obj).__name__} cannot move to another organisation")

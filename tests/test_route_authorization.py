@@ -1,0 +1,136 @@
+"""Deny by default: every route declares who may call it, and the public ones are a reviewed list."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+
+from rolecall.app import create_app
+from rolecall.config import Settings
+from rolecall.identity.permissions import Role, scopes_for_roles
+from rolecall.platform.auth import auth_declaration
+from tests.factories import Tenant, create_user
+from tests.platform.problems import assert_problem
+
+# Adding to this list makes a route reachable without a token: it needs a reviewer's yes.
+EXPECTED_PUBLIC = {
+    ("POST", "/v1/oauth/token"),
+    ("POST", "/v1/oauth/revoke"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/oauth-authorization-server"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+}
+# FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
+EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+@pytest.fixture(scope="module")
+def static_app() -> FastAPI:
+    """The app as built for production, never started: enough to inspect its routes."""
+    return create_app(Settings(environment="test", database_url="sqlite+aiosqlite:///:memory:"))
+
+
+def declarations(dependant: Dependant) -> Iterator[tuple[str, frozenset[str]]]:
+    for dependency in dependant.dependencies:
+        declared = auth_declaration(dependency.call)
+        if declared is not None:
+            yield declared
+        yield from declarations(dependency)
+
+
+def api_routes(app: FastAPI) -> Iterator[tuple[str, str, RouteContext]]:
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            for method in sorted(context.methods or ()):
+                assert context.path is not None
+                yield method, context.path, context
+
+
+def route_kinds(app: FastAPI) -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
+    """(method, path) -> ("public", {}) or ("scopes", {...}) for every API route."""
+    kinds: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+    for method, path, context in api_routes(app):
+        found = set(declarations(context.dependant))
+        assert found, (
+            f"{method} {path} declares no authorisation: depend on requires(...) for a protected "
+            "route, or add dependencies=[PUBLIC] (and extend EXPECTED_PUBLIC) for a public one"
+        )
+        kinds_found = {kind for kind, _ in found}
+        assert len(kinds_found) == 1, f"{method} {path} is both public and protected: {found}"
+        scopes = frozenset().union(*(scopes for _, scopes in found))
+        kinds[(method, path)] = (kinds_found.pop(), scopes)
+    return kinds
+
+
+def test_every_api_route_declares_who_may_call_it(static_app: FastAPI) -> None:
+    kinds = route_kinds(static_app)
+    assert len(kinds) >= 16
+    assert all(kind in {"public", "scopes"} for kind, _ in kinds.values())
+
+
+def test_the_public_routes_are_exactly_the_reviewed_list(static_app: FastAPI) -> None:
+    public = {route for route, (kind, _) in route_kinds(static_app).items() if kind == "public"}
+    assert public == EXPECTED_PUBLIC
+
+
+def test_no_route_escapes_the_walk(static_app: FastAPI) -> None:
+    """Anything that is not an APIRoute (a mount, a websocket, a raw Starlette route) is unchecked."""
+    others = {
+        getattr(context, "path", repr(context.original_route))
+        for context in iter_route_contexts(static_app.routes)
+        if not isinstance(context.original_route, APIRoute)
+    }
+    assert others == EXPECTED_FRAMEWORK_ROUTES
+
+
+def test_every_scope_a_route_requires_exists(static_app: FastAPI) -> None:
+    catalogue = static_app.state.scope_catalogue
+    for route, (_, scopes) in route_kinds(static_app).items():
+        assert scopes <= set(catalogue), f"{route} requires unknown scopes {scopes - set(catalogue)}"
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+
+
+async def test_a_protected_route_without_a_valid_token_is_a_401_problem(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    protected = [(m, p) for (m, p), (kind, _) in route_kinds(app).items() if kind != "public"]
+    assert protected
+
+    for method, path in protected:
+        for headers, challenge in (
+            ({}, 'Bearer realm="rolecall"'),
+            ({"Authorization": "Bearer not.a.token"}, 'error="invalid_token"'),
+            ({"Authorization": "Basic dXNlcjpwYXNz"}, 'Bearer realm="rolecall"'),
+        ):
+            response = await client.request(method, concrete(path), headers=headers, json={})
+            assert_problem(response, 401, "unauthorized")
+            assert challenge in response.headers["www-authenticate"], (method, path)
+
+
+async def test_a_token_without_the_required_scope_is_a_403_problem(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    _, token = await create_user(client, tenant, Role.INTERVIEWER.value)
+    granted = scopes_for_roles([Role.INTERVIEWER.value])
+    denied = [
+        (m, p) for (m, p), (kind, scopes) in route_kinds(app).items() if kind == "scopes" and scopes - granted
+    ]
+    assert denied
+
+    for method, path in denied:
+        response = await client.request(
+            method, concrete(path), headers={"Authorization": f"Bearer {token}", "If-Match": "*"}, json={}
+        )
+        assert_problem(response, 403, "forbidden")
