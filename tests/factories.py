@@ -52,7 +52,7 @@ async def create_tenant(
 
 async def create_user(client: httpx.AsyncClient, tenant: Tenant, *roles: str) -> tuple[str, str]:
     """Create a staff user through the API; returns (user id, access token)."""
-    email = f"{'-'.join(roles) or 'user'}-{uuid.uuid4().hex[:8]}@example.test"
+    email = f"{'-'.join(roles) or 'user'}-{uuid.uuid4().hex[:8]}@example.com"
     response = await client.post(
         "/v1/users",
         headers=tenant.headers,

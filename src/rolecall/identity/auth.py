@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolecall.identity import repository
 from rolecall.identity.models import RevokedAccessToken
 from rolecall.identity.permissions import scopes_for_roles
-from rolecall.identity.tokens import InvalidToken, KeyRing
+from rolecall.identity.tokens import InvalidToken, KeyRing, unverified_kid
 from rolecall.platform.auth import Principal, requires
 from rolecall.platform.errors import Unauthorized
 from rolecall.platform.tenancy import bind_organisation
@@ -36,8 +36,13 @@ async def _verify(keyring: KeyRing, request: Request, session: AsyncSession, tok
     try:
         return keyring.verify(token)
     except InvalidToken:
-        # A kid we have not seen may come from a key another replica just rotated in.
+        # A kid we have not seen may come from a key another replica just rotated in. Only an
+        # unknown kid can be cured by reloading, and reloads are rate-limited, so made-up kids
+        # cannot turn into a database query per request.
+        kid = unverified_kid(token)
         state = request.app.state
+        if kid is None or keyring.knows(kid):
+            raise
         if time.monotonic() - getattr(state, "keyring_loaded_at", 0.0) < _RELOAD_INTERVAL:
             raise
         await keyring.load(session)

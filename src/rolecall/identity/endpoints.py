@@ -28,6 +28,7 @@ from rolecall.identity.schemas import (
     UserUpdate,
 )
 from rolecall.platform.auth import DbSession
+from rolecall.platform.errors import Forbidden
 from rolecall.platform.http import IfMatch, no_store, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
 
@@ -60,6 +61,8 @@ async def update_organisation(
 @router.get("/me", response_model=UserOut, summary="The signed-in user")
 async def read_me(principal: AnyStaff, session: DbSession, response: Response) -> UserOut:
     no_store(response)
+    if principal.kind != "user":
+        raise Forbidden("Only a signed-in user has a profile; API clients do not.")
     user = await service.get_user(session, principal, principal.subject_id)
     set_etag(response, user.id, user.version)
     return UserOut.model_validate(user)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.identity.models import LoginThrottle, RefreshToken, RevokedAccessToken
+from rolecall.identity.models import AuthSession, LoginThrottle, RefreshToken, RevokedAccessToken
 from rolecall.platform.clock import utcnow
 from rolecall.platform.tenancy import all_tenants
 
@@ -18,11 +18,16 @@ async def purge_expired_credentials(session: AsyncSession) -> dict[str, int]:
     refresh = await session.execute(
         delete(RefreshToken).where(RefreshToken.expires_at < now).execution_options(**all_tenants())
     )
+    # A login past its lifetime can never be refreshed again; its refresh tokens went just above.
+    sessions = await session.execute(
+        delete(AuthSession).where(AuthSession.expires_at < now).execution_options(**all_tenants())
+    )
     throttles = await session.execute(
         delete(LoginThrottle).where(LoginThrottle.window_start < now - timedelta(days=1))
     )
     return {
         "revoked_access_tokens": int(getattr(revoked, "rowcount", 0) or 0),
         "refresh_tokens": int(getattr(refresh, "rowcount", 0) or 0),
+        "auth_sessions": int(getattr(sessions, "rowcount", 0) or 0),
         "login_throttles": int(getattr(throttles, "rowcount", 0) or 0),
     }

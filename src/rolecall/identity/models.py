@@ -1,4 +1,10 @@
-"""Identity tables. Only this context reads or writes them."""
+"""Identity tables. Only this context reads or writes them.
+
+``version`` (what ETags are made of) is also SQLAlchemy's optimistic lock on the editable tables: an
+UPDATE applies only if the row still has the version this session read, so two writers holding the
+same ETag cannot both win, which a check in Python alone allows under READ COMMITTED. Services bump
+the number themselves; a stale write raises ``StaleDataError``, which the platform renders as 412.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ class Organisation(IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see module docstring
 
 
 class User(IdMixin, TimestampMixin, TenantScoped, Base):
@@ -29,6 +36,7 @@ class User(IdMixin, TimestampMixin, TenantScoped, Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see module docstring
 
 
 class ApiClient(IdMixin, TimestampMixin, TenantScoped, Base):
@@ -42,6 +50,7 @@ class ApiClient(IdMixin, TimestampMixin, TenantScoped, Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see module docstring
 
 
 class AuthSession(IdMixin, TenantScoped, Base):

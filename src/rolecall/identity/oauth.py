@@ -6,12 +6,14 @@ JSON body rather than problem+json because OAuth client libraries parse exactly 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
@@ -152,28 +154,31 @@ async def refresh_grant(ctx: GrantContext, refresh_token: str, scope: str | None
     now = utcnow()
     if auth_session is None or auth_session.revoked_at is not None or row.expires_at <= now:
         raise invalid
-    if row.used_at is not None:
-        # A rotated token came back: someone holds a copy. End the whole family (RFC 9700 4.14.2).
-        await repository.revoke_auth_sessions(ctx.session, session_id=auth_session.id, reason="refresh_reuse")
-        audit.record(
-            ctx.session,
-            actor="system:auth",
-            action="auth.refresh_reuse_detected",
-            target_type="auth_session",
-            target_id=auth_session.id,
-        )
-        raise invalid
-    user = await repository.get_user(ctx.session, auth_session.user_id)
-    if user is None or not user.is_active:
-        raise invalid
-    row.used_at = now
-    granted = frozenset(row.scope.split()) & scopes_for_roles(user.roles)
-    scopes = _narrow(scope, granted)
-    access, ttl = _user_tokens(ctx, user, scopes, auth_session)
-    new_refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
-    return TokenResponse(
-        access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=new_refresh
+    if row.used_at is None:
+        user = await repository.get_user(ctx.session, auth_session.user_id)
+        if user is None or not user.is_active:
+            raise invalid
+        # Checked before the token is spent: a refused request must leave it usable.
+        scopes = _narrow(scope, frozenset(row.scope.split()) & scopes_for_roles(user.roles))
+        # Spend the token with a conditional update, so of two concurrent uses only one wins.
+        if await repository.mark_refresh_token_used(ctx.session, row.id, now):
+            access, ttl = _user_tokens(ctx, user, scopes, auth_session)
+            # RFC 6749 6: the new refresh token carries the scope of the one it replaces, so
+            # narrowing one access token does not shrink the login for good.
+            new_refresh = await _issue_refresh(ctx, auth_session, row.scope)
+            return TokenResponse(
+                access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=new_refresh
+            )
+    # A rotated token came back: someone holds a copy. End the whole family (RFC 9700 4.14.2).
+    await repository.revoke_auth_sessions(ctx.session, session_id=auth_session.id, reason="refresh_reuse")
+    audit.record(
+        ctx.session,
+        actor="system:auth",
+        action="auth.refresh_reuse_detected",
+        target_type="auth_session",
+        target_id=auth_session.id,
     )
+    raise invalid
 
 
 async def authenticate_client(
@@ -209,27 +214,45 @@ async def client_credentials_grant(ctx: GrantContext, client: ApiClient, scope: 
 
 
 async def revoke(ctx: GrantContext, token: str, hint: str | None) -> None:
-    """RFC 7009: revoke whatever the token is; unknown or already-invalid tokens are not an error."""
-    if hint != "access_token":
-        row = await repository.find_refresh_token(ctx.session, _hash_refresh(token))
-        if row is not None:
-            bind_organisation(ctx.session, row.organisation_id)
-            await repository.revoke_auth_sessions(ctx.session, session_id=row.session_id, reason="revoked")
-            audit.record(
-                ctx.session,
-                actor="system:auth",
-                action="auth.revoked",
-                target_type="auth_session",
-                target_id=row.session_id,
-            )
-            return
+    """RFC 7009: revoke whatever the token is; unknown or already-invalid tokens are not an error.
+
+    The hint only orders the search (section 2.1): a token not found under it is looked up as the
+    other type too, so a wrong hint never leaves a token alive.
+    """
+    if hint == "access_token":
+        if not await _revoke_access_token(ctx, token):
+            await _revoke_refresh_token(ctx, token)
+    elif not await _revoke_refresh_token(ctx, token):
+        await _revoke_access_token(ctx, token)
+
+
+async def _revoke_refresh_token(ctx: GrantContext, token: str) -> bool:
+    row = await repository.find_refresh_token(ctx.session, _hash_refresh(token))
+    if row is None:
+        return False
+    bind_organisation(ctx.session, row.organisation_id)
+    await repository.revoke_auth_sessions(ctx.session, session_id=row.session_id, reason="revoked")
+    audit.record(
+        ctx.session,
+        actor="system:auth",
+        action="auth.revoked",
+        target_type="auth_session",
+        target_id=row.session_id,
+    )
+    return True
+
+
+async def _revoke_access_token(ctx: GrantContext, token: str) -> bool:
     try:
         claims = ctx.keyring.verify(token)
     except InvalidToken:
-        return
+        return False
     expires = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
     if await ctx.session.get(RevokedAccessToken, claims["jti"]) is None:
-        ctx.session.add(RevokedAccessToken(jti=claims["jti"], expires_at=expires))
+        # A concurrent revocation of the same token may insert it first; that is success too.
+        with contextlib.suppress(IntegrityError):
+            async with ctx.session.begin_nested():
+                ctx.session.add(RevokedAccessToken(jti=claims["jti"], expires_at=expires))
     organisation_id = uuid.UUID(claims["org"])
     bind_organisation(ctx.session, organisation_id)
     if claims.get("sid"):
@@ -244,3 +267,4 @@ async def revoke(ctx: GrantContext, token: str, hint: str | None) -> None:
         target_type="access_token",
         target_id=None,
     )
+    return True

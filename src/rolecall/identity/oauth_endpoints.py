@@ -46,6 +46,28 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return unquote(client_id), unquote(secret)
 
 
+async def _repeated_parameter(request: Request) -> str | None:
+    """RFC 6749 3.1/3.2: parameters MUST NOT be included more than once."""
+    seen: set[str] = set()
+    for name, _value in (await request.form()).multi_items():
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def _client_credentials(
+    request: Request, client_id: str | None, client_secret: str | None
+) -> tuple[str | None, str | None]:
+    basic_id, basic_secret = _basic_credentials(request)
+    if basic_id is None:
+        return client_id, client_secret
+    # RFC 6749 2.3: a client MUST NOT use more than one authentication method in a request.
+    if client_secret is not None or (client_id is not None and client_id != basic_id):
+        raise OAuthError("invalid_request", "Authenticate the client with one method only.")
+    return basic_id, basic_secret
+
+
 def _context(request: Request, session: DbSession) -> GrantContext:
     settings: Settings = request.app.state.settings
     keyring: KeyRing = request.app.state.keyring
@@ -67,7 +89,14 @@ async def token(
     # Errors are returned, not raised, so the request transaction still commits what they record
     # (failed-login counters, a revoked token family).
     ctx = _context(request, session)
+    # Sign with the newest key even if another replica (or the CLI) rotated it.
+    await ctx.keyring.refresh(session)
     try:
+        repeated = await _repeated_parameter(request)
+        if repeated is not None:
+            raise OAuthError("invalid_request", f"The parameter {repeated!r} was sent more than once.")
+        if not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required.")
         if grant_type not in GRANTS:
             raise OAuthError("unsupported_grant_type", f"grant_type must be one of: {', '.join(GRANTS)}.")
         if grant_type == "password":
@@ -75,9 +104,8 @@ async def token(
         elif grant_type == "refresh_token":
             result = await oauth.refresh_grant(ctx, refresh_token, scope)
         else:
-            basic_id, basic_secret = _basic_credentials(request)
             client = await oauth.authenticate_client(
-                ctx, basic_id or client_id, basic_secret or client_secret
+                ctx, *_client_credentials(request, client_id, client_secret)
             )
             result = await oauth.client_credentials_grant(ctx, client, scope)
     except OAuthError as err:
@@ -92,6 +120,11 @@ async def revoke(
     token: Annotated[str, Form()] = "",
     token_type_hint: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
+    repeated = await _repeated_parameter(request)
+    if repeated is not None:
+        return _oauth_error(
+            OAuthError("invalid_request", f"The parameter {repeated!r} was sent more than once.")
+        )
     if not token:
         return _oauth_error(OAuthError("invalid_request", "token is required."))
     await oauth.revoke(_context(request, session), token, token_type_hint)
@@ -99,8 +132,9 @@ async def revoke(
 
 
 @router.get("/.well-known/jwks.json", dependencies=[PUBLIC], summary="Public keys that verify access tokens")
-async def jwks(request: Request) -> JSONResponse:
+async def jwks(request: Request, session: DbSession) -> JSONResponse:
     keyring: KeyRing = request.app.state.keyring
+    await keyring.refresh(session)
     return JSONResponse(keyring.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 

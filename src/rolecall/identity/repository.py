@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.identity.models import ApiClient, AuthSession, Organisation, RefreshToken, User
+from rolecall.identity.permissions import Role
 from rolecall.platform.clock import utcnow
 from rolecall.platform.pagination import PageParams, paginate_by_id
 from rolecall.platform.tenancy import all_tenants
@@ -24,6 +27,12 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 async def list_users(session: AsyncSession, params: PageParams) -> Sequence[User]:
     return (await session.scalars(paginate_by_id(select(User), User.id, params))).all()
+
+
+async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:
+    # Roles are a JSON list, which the two databases query differently; organisations are small.
+    rows = await session.execute(select(User.id, User.roles).where(User.is_active.is_(True)))
+    return [user_id for user_id, roles in rows if Role.ADMIN.value in roles]
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
@@ -55,6 +64,18 @@ async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshT
         select(RefreshToken).where(RefreshToken.token_hash == token_hash).execution_options(**all_tenants())
     )
     return (await session.scalars(stmt)).first()
+
+
+async def mark_refresh_token_used(session: AsyncSession, token_pk: uuid.UUID, when: datetime) -> bool:
+    """Spend a refresh token; ``False`` if it was already spent (by this or a concurrent request)."""
+    stmt = (
+        update(RefreshToken)
+        .where(RefreshToken.id == token_pk, RefreshToken.used_at.is_(None))
+        .values(used_at=when)
+        .execution_options(synchronize_session="fetch")
+    )
+    result = cast("CursorResult[Any]", await session.execute(stmt))
+    return result.rowcount == 1
 
 
 async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from rolecall.identity.passwords import password_problems
 from rolecall.identity.permissions import Role, unknown_scopes
+
+# Surrounding blanks are dropped before the length is checked, so "   " is not a name.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 def _check_password(value: str) -> str:
@@ -29,14 +33,14 @@ class OrganisationOut(BaseModel):
 class OrganisationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: Name
     password: str
     roles: list[Role] = Field(min_length=1)
 
@@ -44,12 +48,22 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    """A partial update: fields left out stay as they are; none of them may be set to null."""
+
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: Name | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
     is_active: bool | None = None
     password: str | None = None
+
+    @field_validator("full_name", "roles", "is_active", "password")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Defaults are not validated, so this only sees a null the client sent explicitly.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
 
     @field_validator("password")
     @classmethod
@@ -72,7 +86,7 @@ class UserOut(BaseModel):
 class ApiClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     scopes: list[str] = Field(min_length=1)
 
     @field_validator("scopes")

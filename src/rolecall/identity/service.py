@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.identity import repository
 from rolecall.identity.models import ApiClient, Organisation, User
 from rolecall.identity.passwords import hash_password, password_problems
-from rolecall.identity.permissions import Role
+from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.identity.schemas import ApiClientCreate, OrganisationUpdate, UserCreate, UserUpdate
 from rolecall.platform.auth import Principal
-from rolecall.platform.errors import Conflict, NotFound, Unprocessable
+from rolecall.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from rolecall.platform.events.outbox import record_event
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams, page_of
@@ -57,6 +59,8 @@ async def create_organisation(
     problems = password_problems(admin_password)
     if problems:
         raise Unprocessable("admin password " + "; ".join(problems))
+    if not name.strip() or len(name.strip()) > 200:
+        raise Unprocessable("The organisation name must be 1 to 200 characters.")
     email = admin_email.strip().lower()
     if await repository.email_taken(session, email):
         raise Conflict("A user with this e-mail address already exists.")
@@ -126,18 +130,41 @@ async def update_organisation(
     return organisation
 
 
+def _authority(principal: Principal) -> frozenset[str]:
+    """The scopes a caller may hand on: a user's roles' scopes, an API client's own scopes."""
+    return principal.scopes | scopes_for_roles(principal.roles)
+
+
+def _ensure_may_manage(principal: Principal, roles: Iterable[str]) -> None:
+    """Delegation never escalates: nobody creates, changes or takes over a more powerful account.
+
+    Without this, an API client holding ``users:write`` could create an admin (or reset an admin's
+    password) and sign in as them.
+    """
+    beyond = scopes_for_roles(frozenset(roles)) - _authority(principal)
+    if beyond:
+        raise Forbidden(f"This needs scope(s) you do not hold: {', '.join(sorted(beyond))}.")
+
+
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
     email = str(data.email).strip().lower()
+    roles = sorted({r.value for r in data.roles})
+    _ensure_may_manage(principal, roles)
     if await repository.email_taken(session, email):
         raise Conflict("A user with this e-mail address already exists.")
     user = User(
         email=email,
         full_name=data.full_name.strip(),
         password_hash=hash_password(data.password),
-        roles=sorted({r.value for r in data.roles}),
+        roles=roles,
     )
-    session.add(user)
-    await session.flush()
+    try:
+        # The check above cannot see a concurrent insert; the unique constraint can.
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("A user with this e-mail address already exists.") from exc
     audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
     record_event(
         session, type="user.created", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user)
@@ -166,15 +193,17 @@ async def update_user(
     fields = changes.model_dump(exclude_unset=True)
     if not fields:
         raise Unprocessable("Send at least one field to change.")
-    if (
-        user.id == principal.subject_id
-        and (
-            fields.get("is_active") is False
-            or ("roles" in fields and Role.ADMIN not in (changes.roles or []))
-        )
-        and Role.ADMIN.value in user.roles
-    ):
-        raise Conflict("Admins cannot deactivate themselves or remove their own admin role.")
+    _ensure_may_manage(principal, user.roles)
+    if changes.roles is not None:
+        _ensure_may_manage(principal, [r.value for r in changes.roles])
+    loses_admin = Role.ADMIN.value in user.roles and (
+        changes.is_active is False or (changes.roles is not None and Role.ADMIN not in changes.roles)
+    )
+    if loses_admin and user.is_active:
+        if user.id == principal.subject_id:
+            raise Conflict("Admins cannot deactivate themselves or remove their own admin role.")
+        if not [a for a in await repository.active_admin_ids(session) if a != user.id]:
+            raise Conflict("The organisation needs at least one active admin.")
     if "full_name" in fields and changes.full_name is not None:
         user.full_name = changes.full_name.strip()
     if "roles" in fields and changes.roles is not None:
@@ -205,6 +234,10 @@ async def update_user(
 async def create_api_client(
     session: AsyncSession, principal: Principal, data: ApiClientCreate
 ) -> tuple[ApiClient, str]:
+    # Delegation never escalates: a caller can only hand out scopes it holds itself.
+    beyond = set(data.scopes) - _authority(principal)
+    if beyond:
+        raise Forbidden(f"This needs scope(s) you do not hold: {', '.join(sorted(beyond))}.")
     secret = secrets.token_urlsafe(32)
     client = ApiClient(
         client_id="rc_" + secrets.token_hex(12),
@@ -249,6 +282,7 @@ async def revoke_api_client(session: AsyncSession, principal: Principal, client_
         target_type="api_client",
         target_id=client.id,
     )
+    await session.flush()
 
 
 async def login_exists(session: AsyncSession, email: str) -> bool:

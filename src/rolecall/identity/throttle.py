@@ -7,10 +7,13 @@ which accounts exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.config import Settings
@@ -33,7 +36,9 @@ def keys_for(settings: Settings, email: str, address: str) -> ThrottleKeys:
 
 
 async def _row(session: AsyncSession, key: str) -> LoginThrottle | None:
-    return (await session.scalars(select(LoginThrottle).where(LoginThrottle.key == key))).first()
+    # populate_existing: the counters change under the ORM's feet (upserts), never serve a stale copy.
+    stmt = select(LoginThrottle).where(LoginThrottle.key == key).execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).first()
 
 
 async def retry_after(session: AsyncSession, settings: Settings, keys: ThrottleKeys) -> int | None:
@@ -52,21 +57,35 @@ async def retry_after(session: AsyncSession, settings: Settings, keys: ThrottleK
     return wait or None
 
 
+def _insert(session: AsyncSession) -> Callable[..., Any]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"login throttling does not support the {dialect} dialect")
+
+
 async def record_failure(session: AsyncSession, settings: Settings, keys: ThrottleKeys) -> None:
+    """Count a failure against both keys, atomically.
+
+    One upsert per key instead of read-modify-write: concurrent failures are neither lost nor
+    turned into duplicate-key errors when the first failures for a key arrive together.
+    """
     now = utcnow()
-    window = timedelta(seconds=settings.login_failure_window_seconds)
-    for key in (keys.account, keys.address):
-        row = await _row(session, key)
-        if row is None:
-            session.add(LoginThrottle(key=key, window_start=now, failures=1))
-        elif row.window_start + window <= now:
-            row.window_start, row.failures = now, 1
-        else:
-            row.failures += 1
-    await session.flush()
+    window_over = LoginThrottle.window_start <= now - timedelta(seconds=settings.login_failure_window_seconds)
+    insert = _insert(session)
+    for key in sorted((keys.account, keys.address)):  # a fixed order, so two requests cannot deadlock
+        stmt = insert(LoginThrottle).values(key=key, window_start=now, failures=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((window_over, 1), else_=LoginThrottle.failures + 1),
+                "window_start": case((window_over, now), else_=LoginThrottle.window_start),
+            },
+        )
+        await session.execute(stmt)
 
 
 async def clear_account(session: AsyncSession, keys: ThrottleKeys) -> None:
-    row = await _row(session, keys.account)
-    if row is not None:
-        await session.delete(row)
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys.account))

@@ -30,10 +30,24 @@ from rolecall.platform.ids import new_id
 ALGORITHM = "EdDSA"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - the JWT typ header, not a secret
 _SEAL_PURPOSE = "signing-key"
+LEEWAY_SECONDS = 5
+# How long a process trusts its in-memory copy of the key table before it reads it again, so a key
+# rotated by another replica or the CLI is used for signing (and published) without a restart.
+RELOAD_AFTER_SECONDS = 60
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti", "client_id", "org", "kind")
 
 
 class InvalidToken(Exception):
     """The bearer token cannot be trusted; the reason stays server-side."""
+
+
+def unverified_kid(token: str) -> str | None:
+    """The ``kid`` a token claims, before anything about it is trusted."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return None
+    return kid if isinstance(kid, str) else None
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class KeyRing:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._keys: dict[str, LoadedKey] = {}
+        self._loaded_at: datetime | None = None
 
     @property
     def _grace(self) -> timedelta:
@@ -89,6 +104,16 @@ class KeyRing:
                 private = loaded
             keys[row.kid] = LoadedKey(row.kid, private, row.public_jwk, row.created_at, row.retired_at)
         self._keys = keys
+        self._loaded_at = now
+
+    def loaded_within(self, seconds: float) -> bool:
+        """Whether the key table was read in the last ``seconds`` (by the application clock)."""
+        return self._loaded_at is not None and utcnow() - self._loaded_at < timedelta(seconds=seconds)
+
+    async def refresh(self, session: AsyncSession, max_age: float = RELOAD_AFTER_SECONDS) -> None:
+        """Reload the key table if this copy is older than ``max_age`` seconds."""
+        if not self.loaded_within(max_age):
+            await self.load(session)
 
     async def ensure_active(self, session: AsyncSession) -> None:
         """Create the first key, or rotate one older than the configured rotation period."""
@@ -181,12 +206,34 @@ class KeyRing:
                 algorithms=[ALGORITHM],
                 audience=self._settings.audience,
                 issuer=self._settings.issuer,
+                # Time is checked below against the application clock, the one that issued the token;
+                # PyJWT would compare with the system clock instead.
                 options={
-                    "require": ["exp", "iat", "iss", "aud", "sub", "jti", "client_id", "org", "kind"],
-                    "verify_exp": verify_exp,
+                    "require": list(_REQUIRED_CLAIMS),
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
                 },
-                leeway=5,
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from exc
+        self._check_times(claims, verify_exp=verify_exp)
         return claims
+
+    @staticmethod
+    def _check_times(claims: dict[str, Any], *, verify_exp: bool) -> None:
+        now = utcnow().timestamp()
+        times: dict[str, float] = {}
+        for name in ("exp", "iat", "nbf"):
+            value = claims.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidToken(f"{name} is not a number")
+            times[name] = float(value)
+        if verify_exp and times["exp"] <= now - LEEWAY_SECONDS:
+            raise InvalidToken("expired")
+        if times["iat"] > now + LEEWAY_SECONDS:
+            raise InvalidToken("issued in the future")
+        if "nbf" in times and times["nbf"] > now + LEEWAY_SECONDS:
+            raise InvalidToken("not yet valid")
