@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from rolecall.config import InsecureConfiguration, Settings, get_settings
 from rolecall.platform import schema
@@ -23,6 +24,14 @@ def _settings() -> Settings:
         return get_settings()
     except InsecureConfiguration as exc:
         typer.echo(f"refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        # Name each bad ROLECALL_* variable instead of printing a traceback (values stay out: secrets).
+        problems = "; ".join(
+            f"ROLECALL_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        typer.echo(f"refusing to start: invalid configuration: {problems}", err=True)
         raise typer.Exit(2) from exc
 
 
@@ -73,16 +82,40 @@ def worker() -> None:
         asyncio.run(run_worker(settings))
 
 
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
 @app.command("create-org")
 def create_org(
     name: Annotated[str, typer.Option(help="Organisation name")],
     admin_email: Annotated[str, typer.Option(help="E-mail of its first admin")],
-    admin_password: Annotated[str, typer.Option(help="Password of its first admin (12+ characters)")],
+    admin_password: Annotated[
+        str,
+        typer.Option(
+            help="Password of its first admin (12+ characters); prompted for if not given",
+            envvar="ROLECALL_ADMIN_PASSWORD",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+        ),
+    ],
 ) -> None:
     """Create an organisation (tenant) with its first admin; prints the organisation id."""
+    from pydantic import EmailStr, TypeAdapter
+
     from rolecall.identity import service as identity
 
     settings = _settings()
+    # The same rules the API applies to a new user, so the CLI cannot create an account it would refuse.
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        _fail("the organisation name must be 1 to 200 characters")
+    try:
+        admin_email = str(TypeAdapter(EmailStr).validate_python(admin_email.strip()))
+    except ValidationError:
+        _fail(f"{admin_email!r} is not a valid e-mail address")
 
     async def run() -> str:
         engine = create_engine(settings.database_url)
@@ -96,10 +129,10 @@ def create_org(
             await engine.dispose()
 
     try:
-        typer.echo(asyncio.run(run()))
+        organisation_id = asyncio.run(run())
     except ProblemError as exc:
-        typer.echo(f"error: {exc.detail or exc.title}", err=True)
-        raise typer.Exit(1) from exc
+        _fail(exc.detail or exc.title)
+    typer.echo(organisation_id)
 
 
 @app.command()
@@ -108,6 +141,12 @@ def demo() -> None:
     from rolecall.demo import DEMO_PASSWORD, load_demo
 
     settings = _settings()
+    if settings.environment == "production":
+        typer.echo(
+            "refusing to load demo data with ROLECALL_ENVIRONMENT=production: its credentials are public",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     async def run() -> bool:
         engine = create_engine(settings.database_url)

@@ -6,6 +6,8 @@ if a key such as ``password`` or ``authorization`` reaches a log call its value 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 import sys
@@ -20,12 +22,27 @@ SENSITIVE_KEYS = re.compile(
 )
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_BASIC = re.compile(r"(?i)\bbasic\s+([A-Za-z0-9+/]{4,}={0,2})")
 REDACTED = "[redacted]"
+# Libraries whose DEBUG output includes SQL statement parameters (addresses, names, hashes): they stay
+# at INFO or above even when the application runs at DEBUG.
+_PARAMETER_LOGGERS = ("aiosqlite",)
+
+
+def _basic_credentials(match: re.Match[str]) -> str:
+    """HTTP Basic credentials (``id:secret`` in Base64) are redacted; ordinary words after "basic" are not."""
+    encoded = match.group(1)
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return match.group(0)
+    return "Basic " + REDACTED if ":" in decoded else match.group(0)
 
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _JWT.sub(REDACTED, _BEARER.sub("Bearer " + REDACTED, value))
+        value = _BASIC.sub(_basic_credentials, _BEARER.sub("Bearer " + REDACTED, value))
+        return _JWT.sub(REDACTED, value)
     if isinstance(value, dict):
         return {k: REDACTED if SENSITIVE_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -40,6 +57,25 @@ def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> 
         else:
             event_dict[key] = _scrub(event_dict[key])
     return event_dict
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is when a record is emitted, not when logging was configured.
+
+    Anything that redirects stdout later (a test's capture, an embedding process) then receives the
+    logs, and nothing writes into a stream that has since been closed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
@@ -62,11 +98,13 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     for noisy in ("uvicorn.access",):
         # Our own access log line carries the request id and route template instead.
         logging.getLogger(noisy).handlers[:] = []

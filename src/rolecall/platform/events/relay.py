@@ -68,8 +68,18 @@ class OutboxDispatcher:
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Let :meth:`run_forever` finish the round in progress and return.
+
+        Cancelling instead would abandon leased events until their lease runs out, and could cut a
+        handler's transaction short.
+        """
+        self._stopping = True
         self._wake.set()
 
     async def _lease_batch(self) -> list[OutboxEvent]:
@@ -150,7 +160,10 @@ class OutboxDispatcher:
     async def run_forever(self) -> None:
         unsubscribe = on_commit_wakeup(self.wake)
         try:
-            while True:
+            while not self._stopping:
+                # Cleared before the round, not after it: a commit that lands while this round runs
+                # must still wake the next one instead of waiting out the poll interval.
+                self._wake.clear()
                 try:
                     delivered = await self.dispatch_once()
                 except asyncio.CancelledError:
@@ -160,7 +173,6 @@ class OutboxDispatcher:
                     delivered = 0
                 if delivered:
                     continue
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
         finally:

@@ -1,0 +1,276 @@
+"""The ``rolecall`` command, driven as an operator would, against a temporary SQLite file.
+
+These tests are synchronous on purpose: each command runs its own event loop with ``asyncio.run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from click.testing import Result
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from rolecall.app import create_app
+from rolecall.cli import app as cli
+from rolecall.config import Settings, get_settings
+from rolecall.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from rolecall.identity.models import Organisation, SigningKey, User
+from rolecall.platform import schema
+from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.tenancy import all_tenants
+
+T = TypeVar("T")
+PASSWORD = "a-long-enough-admin-password"
+PRODUCTION_SECRET = "x" * 48
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    for name in ("ROLECALL_ENVIRONMENT", "ROLECALL_SECRET_KEY", "ROLECALL_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ROLECALL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    get_settings.cache_clear()  # settings are read once per process; each invocation is a new "process"
+    try:
+        return CliRunner().invoke(cli, list(args), input=input)
+    finally:
+        get_settings.cache_clear()
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def count(url: str, model: type[Any]) -> int:
+    engine = create_engine(url)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            stmt = select(func.count()).select_from(model).execution_options(**all_tenants())
+            return int(await session.scalar(stmt) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def can_log_in(url: str, email: str, password: str) -> dict[str, Any]:
+    """Sign in through the real API on this database; returns the organisation the user sees."""
+    application = create_app(
+        Settings(environment="test", database_url=url, embedded_worker=False, issuer="http://rolecall.test")
+    )
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rolecall.test") as client:
+            tokens = await client.post(
+                "/v1/oauth/token", data={"grant_type": "password", "username": email, "password": password}
+            )
+            assert tokens.status_code == 200, tokens.text
+            headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+            organisation = await client.get("/v1/organisation", headers=headers)
+            assert organisation.status_code == 200
+            body: dict[str, Any] = organisation.json()
+            return body
+
+
+def test_migrate_brings_a_new_database_to_head(database_url: str) -> None:
+    result = invoke("migrate")
+    assert result.exit_code == 0, result.output
+    assert "database at head" in result.stdout
+
+    async def revision() -> str | None:
+        engine = create_engine(database_url)
+        try:
+            return await schema.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    assert run(revision()) == schema.head_revision()
+    assert invoke("migrate").exit_code == 0  # idempotent
+
+
+def test_create_org_prints_the_id_of_an_org_whose_admin_can_sign_in(database_url: str) -> None:
+    assert invoke("migrate").exit_code == 0
+    result = invoke(
+        "create-org",
+        "--name",
+        "Initech",
+        "--admin-email",
+        "Boss@Initech.example.com",
+        "--admin-password",
+        PASSWORD,
+    )
+    assert result.exit_code == 0, result.output
+    organisation_id = uuid.UUID(result.stdout.strip())
+
+    organisation = run(can_log_in(database_url, "boss@initech.example.com", PASSWORD))
+    assert organisation["id"] == str(organisation_id)
+    assert organisation["name"] == "Initech"
+
+
+def test_create_org_prompts_for_the_password_when_not_given(database_url: str) -> None:
+    assert invoke("migrate").exit_code == 0
+    result = invoke(
+        "create-org",
+        "--name",
+        "Prompted",
+        "--admin-email",
+        "prompted@example.com",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output  # typed without echo
+    organisation_id = result.stdout.strip().splitlines()[-1]
+    assert run(can_log_in(database_url, "prompted@example.com", PASSWORD))["id"] == organisation_id
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--admin-email", "short@example.com", "--admin-password", "too-short"], "at least 12 characters"),
+        (["--admin-email", "not-an-address", "--admin-password", PASSWORD], "not a valid e-mail address"),
+        (["--name", "   ", "--admin-email", "blank@example.com", "--admin-password", PASSWORD], "name"),
+        (["--name", "N" * 201, "--admin-email", "long@example.com", "--admin-password", PASSWORD], "200"),
+    ],
+)
+def test_create_org_refuses_bad_input_and_creates_nothing(
+    database_url: str, options: list[str], message: str
+) -> None:
+    assert invoke("migrate").exit_code == 0
+    args = ["create-org", *options] if "--name" in options else ["create-org", "--name", "Bad", *options]
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert run(count(database_url, Organisation)) == 0
+    assert run(count(database_url, User)) == 0
+
+
+def test_create_org_refuses_an_email_that_is_already_taken(database_url: str) -> None:
+    assert invoke("migrate").exit_code == 0
+    args = ("--admin-email", "taken@example.com", "--admin-password", PASSWORD)
+    assert invoke("create-org", "--name", "First", *args).exit_code == 0
+    result = invoke("create-org", "--name", "Second", *args)
+    assert result.exit_code == 1
+    assert result.stderr == "error: A user with this e-mail address already exists.\n"
+    assert result.stdout == ""
+    assert run(count(database_url, Organisation)) == 1
+    assert run(count(database_url, User)) == 1
+
+
+def test_demo_is_idempotent_and_prints_the_credentials(database_url: str) -> None:
+    assert invoke("migrate").exit_code == 0
+    first = invoke("demo")
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded" in first.stdout
+    second = invoke("demo")
+    assert second.exit_code == 0, second.output
+    assert "demo data already present" in second.stdout
+    for result in (first, second):
+        for account in DEMO_ACCOUNTS:
+            assert re.search(
+                rf"{account.role}\s+{re.escape(account.email)}\s+password: {DEMO_PASSWORD}", result.stdout
+            )
+    assert run(count(database_url, Organisation)) == 1
+    assert run(count(database_url, User)) == len(DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        run(can_log_in(database_url, account.email, DEMO_PASSWORD))
+
+
+def test_rotate_signing_key_prints_a_new_active_kid(database_url: str) -> None:
+    assert invoke("migrate").exit_code == 0
+
+    def rotate() -> str:
+        result = invoke("rotate-signing-key")
+        assert result.exit_code == 0, result.output
+        match = re.fullmatch(r"new signing key: ([0-9a-f]{32})\n", result.stdout)
+        assert match, result.stdout
+        return match.group(1)
+
+    first, second = rotate(), rotate()
+    assert first != second
+
+    async def keys() -> dict[str, bool]:
+        engine = create_engine(database_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                rows = (await session.scalars(select(SigningKey))).all()
+                return {row.kid: row.retired_at is None for row in rows}
+        finally:
+            await engine.dispose()
+
+    assert run(keys()) == {first: False, second: True}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["migrate"],
+        ["create-org", "--name", "N", "--admin-email", "p@example.com", "--admin-password", PASSWORD],
+        ["demo"],
+        ["rotate-signing-key"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_production_with_the_default_secret_refuses_to_start(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("ROLECALL_ENVIRONMENT", "production")
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "refusing to start" in result.stderr
+    assert "ROLECALL_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.output
+    # Nothing was touched: the database was not even created.
+    assert not Path(database_url.removeprefix("sqlite+aiosqlite:///")).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "mentioned"),
+    [
+        ("ROLECALL_DATABASE_POOL_SIZE", "0", "ROLECALL_DATABASE_POOL_SIZE"),
+        ("ROLECALL_ENVIRONMENT", "Production", "ROLECALL_ENVIRONMENT"),
+        ("ROLECALL_SECRET_KEY", "short-secret", "ROLECALL_SECRET_KEY"),
+    ],
+)
+def test_invalid_settings_are_reported_without_a_traceback(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, name: str, value: str, mentioned: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = invoke("migrate")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("refusing to start: invalid configuration: ")
+    assert mentioned in result.stderr
+    assert value not in result.stderr.replace(mentioned, "")  # values may be secrets: not echoed
+    assert "Traceback" not in result.output
+    assert not Path(database_url.removeprefix("sqlite+aiosqlite:///")).exists()
+
+
+def test_production_with_a_real_secret_runs_but_refuses_demo_data(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROLECALL_ENVIRONMENT", "production")
+    monkeypatch.setenv("ROLECALL_SECRET_KEY", PRODUCTION_SECRET)
+    assert invoke("migrate").exit_code == 0
+    result = invoke("demo")
+    assert result.exit_code == 2
+    assert "demo" in result.stderr
+    assert run(count(database_url, User)) == 0
+    created = invoke(
+        "create-org", "--name", "Prod", "--admin-email", "ops@example.com", "--admin-password", PASSWORD
+    )
+    assert created.exit_code == 0, created.output
+    uuid.UUID(created.stdout.strip())
