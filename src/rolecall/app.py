@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,15 +15,14 @@ from rolecall.identity.auth import authenticate_bearer
 from rolecall.identity.endpoints import router as identity_router
 from rolecall.identity.oauth_endpoints import router as oauth_router
 from rolecall.identity.permissions import SCOPES
-from rolecall.identity.tokens import InvalidToken, KeyRing
+from rolecall.identity.tokens import KeyRing
 from rolecall.observability.endpoints import router as ops_router
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.errors import install_problem_handlers
-from rolecall.platform.events.registry import registry
-from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from rolecall.worker import BackgroundJobs
 
 DESCRIPTION = """
 Rolecall is an API-first back end for structured hiring.
@@ -34,19 +31,6 @@ Authenticate with `POST /v1/oauth/token` and send `Authorization: Bearer <access
 Errors are RFC 9457 problem documents; lists use cursor pagination; unsafe POSTs accept an
 `Idempotency-Key`; updates need the resource's `ETag` in `If-Match`.
 """
-
-
-def _idempotency_scope(keyring: KeyRing) -> object:
-    def resolve(headers: dict[bytes, bytes]) -> uuid.UUID | None:
-        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
-        try:
-            return uuid.UUID(str(keyring.verify(token.strip())["org"]))
-        except (InvalidToken, ValueError, KeyError):
-            return None
-
-    return resolve
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,24 +46,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with transaction(sessionmaker) as session:
             await keyring.ensure_active(session)
+        stop = asyncio.Event()
         task: asyncio.Task[None] | None = None
         if settings.embedded_worker:
-            dispatcher = OutboxDispatcher(
-                sessionmaker,
-                InProcessRelay(sessionmaker, registry),
-                batch_size=settings.outbox_batch_size,
-                poll_seconds=settings.outbox_poll_seconds,
-                max_attempts=settings.outbox_max_attempts,
-            )
-            app.state.dispatcher = dispatcher
-            task = asyncio.create_task(dispatcher.run_forever(), name="rolecall-outbox")
+            jobs = BackgroundJobs(settings, sessionmaker)
+            app.state.dispatcher = jobs.dispatcher
+            task = asyncio.create_task(jobs.run(stop), name="rolecall-background-jobs")
         try:
             yield
         finally:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                stop.set()
+                await task
             await engine.dispose()
 
     app = FastAPI(
@@ -94,7 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.keyring = keyring
     app.state.authenticate = authenticate_bearer
-    app.state.idempotency_scope = _idempotency_scope(keyring)
     app.state.scope_catalogue = SCOPES
 
     install_problem_handlers(app)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
+from rolecall.identity.tokens import KeyRing
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
@@ -21,41 +23,84 @@ from rolecall.platform.idempotency import purge_expired
 
 log = structlog.get_logger("rolecall.worker")
 HOUSEKEEPING_SECONDS = 300.0
+STOP_GRACE_SECONDS = 20.0
 
 
-async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Drop rows whose only purpose has expired: idempotency records, revoked token ids, old throttles."""
+async def housekeeping(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings | None = None
+) -> dict[str, int]:
+    """Drop rows whose only purpose has expired, and rotate the signing key once it is too old.
+
+    Rotation lives here rather than only at API start-up because an API process may run for longer
+    than the rotation period; running replicas pick the new key up on their next key-table reload.
+    """
     async with transaction(sessionmaker) as session:
         counts = {"idempotency_keys": await purge_expired(session)}
         counts.update(await purge_expired_credentials(session))
+        if settings is not None:
+            await KeyRing(settings).ensure_active(session)
     return counts
 
 
+class BackgroundJobs:
+    """Outbox relay plus periodic housekeeping: run by ``rolecall worker``, or inside the API process
+    when ``ROLECALL_EMBEDDED_WORKER`` is on (the zero-set-up SQLite mode)."""
+
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self.dispatcher = OutboxDispatcher(
+            sessionmaker,
+            InProcessRelay(sessionmaker, registry),
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+            max_attempts=settings.outbox_max_attempts,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        relay_task = asyncio.create_task(self.dispatcher.run_forever(), name="rolecall-outbox")
+        try:
+            while not stop.is_set():
+                try:
+                    counts = await housekeeping(self._sessionmaker, self._settings)
+                    log.info("housekeeping_done", **counts)
+                except Exception:
+                    log.exception("housekeeping_failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_SECONDS)
+        finally:
+            self.dispatcher.stop()
+            try:
+                # wait_for cancels the relay if its round overruns the grace period.
+                await asyncio.wait_for(relay_task, timeout=STOP_GRACE_SECONDS)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("outbox_relay_cancelled")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> list[signal.Signals]:
+    """SIGTERM (what container runtimes send) and SIGINT end the worker gracefully."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+    return installed
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set; without one, until the process receives SIGTERM or SIGINT."""
+    signals: list[signal.Signals] = []
+    if stop is None:
+        stop = asyncio.Event()
+        signals = _stop_on_signals(stop)
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
-    sessionmaker = create_sessionmaker(engine)
-    dispatcher = OutboxDispatcher(
-        sessionmaker,
-        InProcessRelay(sessionmaker, registry),
-        batch_size=settings.outbox_batch_size,
-        poll_seconds=settings.outbox_poll_seconds,
-        max_attempts=settings.outbox_max_attempts,
-    )
-    stop = stop or asyncio.Event()
-    relay_task = asyncio.create_task(dispatcher.run_forever(), name="rolecall-outbox")
     log.info("worker_started")
     try:
-        while not stop.is_set():
-            try:
-                counts = await housekeeping(sessionmaker)
-                log.info("housekeeping_done", **counts)
-            except Exception:
-                log.exception("housekeeping_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_SECONDS)
+        await BackgroundJobs(settings, create_sessionmaker(engine)).run(stop)
     finally:
-        relay_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
+        loop = asyncio.get_running_loop()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
         await engine.dispose()
         log.info("worker_stopped")
