@@ -245,3 +245,36 @@ async def test_housekeeping_rotates_a_signing_key_older_than_the_rotation_period
     after = {key["kid"] for key in ring.jwks()["keys"]}
     assert len(after - before) == 1, "a new key is published"
     assert before <= after, "the old key stays verifiable for its tokens' lifetime"
+
+
+async def test_housekeeping_deletes_delivered_events_past_retention_and_keeps_pending_ones(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    clock: FrozenClock,
+) -> None:
+    from rolecall.platform.events.models import ProcessedEvent
+    from rolecall.platform.events.registry import HandlerRegistry
+    from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
+
+    local = HandlerRegistry()
+
+    @local.register("user.created", name="test.receipt")
+    async def _receipt(session: AsyncSession, event: CloudEvent) -> None:
+        return None
+
+    dispatcher = OutboxDispatcher(sessionmaker, InProcessRelay(sessionmaker, local))
+    delivered = await dispatcher.drain()
+    assert delivered >= 2
+    assert len(await rows(sessionmaker, ProcessedEvent)) == 1
+
+    clock.advance(days=settings.outbox_retention_days + 1)
+    async with transaction(sessionmaker) as session:
+        bind_organisation(session, tenant.organisation_id)
+        pending = record_event(session, type="test.pending", source="/tests", subject="x", data={})
+
+    counts = await housekeeping(sessionmaker, settings)
+    assert counts["outbox_events"] == delivered
+    assert [row.id for row in await rows(sessionmaker, OutboxEvent)] == [pending.id]
+    assert await rows(sessionmaker, ProcessedEvent) == []

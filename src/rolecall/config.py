@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
     outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_retention_days: int = Field(default=7, ge=1)
 
     log_level: str = "INFO"
     log_json: bool = True

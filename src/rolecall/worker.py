@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
 from rolecall.identity.tokens import KeyRing
+from rolecall.platform.clock import utcnow
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.events.outbox import purge_dispatched
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
@@ -37,6 +40,13 @@ async def housekeeping(
     async with transaction(sessionmaker) as session:
         counts = {"idempotency_keys": await purge_expired(session)}
         counts.update(await purge_expired_credentials(session))
+        days = (
+            settings.outbox_retention_days
+            if settings
+            else Settings.model_fields["outbox_retention_days"].default
+        )
+        retention = timedelta(days=days)
+        counts["outbox_events"] = await purge_dispatched(session, older_than=utcnow() - retention)
         if settings is not None:
             await KeyRing(settings).ensure_active(session)
     return counts

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import RolecallSession
 from rolecall.platform.events.envelope import CloudEvent
-from rolecall.platform.events.models import OutboxEvent
+from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
 from rolecall.platform.tenancy import all_tenants
 
 _DIRTY = "rolecall_outbox_dirty"
@@ -71,3 +71,25 @@ async def backlog(session: AsyncSession) -> tuple[int, float]:
     if isinstance(oldest, datetime):
         age = max(0.0, (utcnow() - oldest).total_seconds())
     return int(count), age
+
+
+async def purge_dispatched(session: AsyncSession, *, older_than: datetime) -> int:
+    """Delete events delivered before ``older_than``, with their handlers' receipts.
+
+    Receipts only guard against redelivery, and a dispatched event is never delivered again, so they
+    can go with it. Undispatched events are kept whatever their age: they are work still to do.
+    """
+    delivered = select(OutboxEvent.id).where(
+        OutboxEvent.dispatched_at.is_not(None), OutboxEvent.dispatched_at < older_than
+    )
+    await session.execute(
+        delete(ProcessedEvent)
+        .where(ProcessedEvent.event_id.in_(delivered))
+        .execution_options(synchronize_session=False, **all_tenants())
+    )
+    result = await session.execute(
+        delete(OutboxEvent)
+        .where(OutboxEvent.dispatched_at.is_not(None), OutboxEvent.dispatched_at < older_than)
+        .execution_options(synchronize_session=False, **all_tenants())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
