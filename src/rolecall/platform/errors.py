@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
+from starlette.types import Message, Send
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://rolecall.dev/problems/"
@@ -95,10 +96,13 @@ def problem_body(status: int, slug: str, title: str, detail: str | None, **extra
     return body
 
 
-def problem_bytes(status: int, slug: str, title: str, detail: str | None = None) -> bytes:
-    """A problem document encoded exactly as :func:`problem_response` would send it (for ASGI code)."""
-    response = problem_response(status, slug, title, detail)
-    return bytes(response.body)
+async def send_problem(send: Send, status: int, slug: str, title: str, detail: str | None = None) -> None:
+    """Send a problem document from plain ASGI middleware, encoded exactly as the handlers do."""
+    await problem_response(status, slug, title, detail)({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    raise RuntimeError("a problem response reads no request body")
 
 
 def problem_response(

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rolecall.platform.auth import Authenticator
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, transaction
-from rolecall.platform.errors import ProblemError, problem_bytes
+from rolecall.platform.errors import ProblemError, send_problem
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -52,21 +52,6 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
-    body = problem_bytes(status, slug, title, detail)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 async def _claim(
@@ -170,7 +155,7 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _problem(
+            await send_problem(
                 send,
                 400,
                 "bad-request",
@@ -215,7 +200,7 @@ class IdempotencyMiddleware:
         )
         if existing is not None:
             if existing.fingerprint != fingerprint:
-                await _problem(
+                await send_problem(
                     send,
                     422,
                     "idempotency-key-reused",
@@ -223,7 +208,7 @@ class IdempotencyMiddleware:
                     "This Idempotency-Key was used with a different request; use a new key.",
                 )
             elif existing.state != "done" or existing.status_code is None:
-                await _problem(
+                await send_problem(
                     send,
                     409,
                     "idempotency-in-progress",

@@ -13,7 +13,7 @@ import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rolecall.platform.errors import problem_bytes
+from rolecall.platform.errors import send_problem
 
 log = structlog.get_logger("rolecall.http")
 
@@ -89,18 +89,7 @@ class RequestContextMiddleware:
             log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))
             if status_holder.get("sent"):
                 raise
-            body = problem_bytes(500, "internal-error", "Internal server error")
-            await send_wrapper(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send_wrapper({"type": "http.response.body", "body": body})
+            await send_problem(send_wrapper, 500, "internal-error", "Internal server error")
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -126,25 +115,17 @@ class BodySizeLimitMiddleware:
 
     async def _reject(self, send: Send, status: int = 413) -> None:
         if status == 413:
-            body = problem_bytes(
+            await send_problem(
+                send,
                 413,
                 "payload-too-large",
                 "Request body too large",
                 f"Bodies are limited to {self.max_bytes} bytes.",
             )
         else:
-            body = problem_bytes(400, "bad-request", "Bad request", "The Content-Length header is invalid.")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+            await send_problem(
+                send, 400, "bad-request", "Bad request", "The Content-Length header is invalid."
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
