@@ -116,3 +116,16 @@ async def test_readyz_is_not_ready_when_the_sqlite_file_becomes_unusable(
                 assert response.json()["checks"]["database"].startswith("unreachable: ")
             finally:
                 shutil.rmtree(database)
+
+
+async def test_readiness_probes_do_not_fill_the_log(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    for _ in range(3):
+        assert (await client.get("/readyz")).status_code == 200
+    out = capsys.readouterr().out.splitlines()
+    # The test's own HTTP client logs its requests too; only the server's lines matter here.
+    lines = [line for line in out if line.strip() and '"logger": "httpx"' not in line]
+    assert len(lines) == 3, lines  # one access line per probe, nothing from the revision check
+    assert all('"route": "/readyz"' in line for line in lines)

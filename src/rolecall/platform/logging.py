@@ -105,6 +105,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root.setLevel(level.upper())
     for name in _PARAMETER_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # /readyz reads the schema revision on every probe; Alembic would log two INFO lines each time.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     for noisy in ("uvicorn.access",):
         # Our own access log line carries the request id and route template instead.
         logging.getLogger(noisy).handlers[:] = []
