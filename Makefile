@@ -39,8 +39,8 @@ worker: migrate
 	$(BIN)/rolecall worker
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 typecheck: install-dev
 	$(BIN)/mypy

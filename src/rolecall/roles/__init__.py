@@ -1,0 +1,1 @@
+"""Role profiles: what a role needs, described against a shared skills vocabulary."""
