@@ -10,7 +10,6 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,14 +37,21 @@ class NewOrganisation:
     admin: User
 
 
-def _user_event_data(user: User) -> dict[str, Any]:
+def _user_event(session: AsyncSession, event_type: str, user: User) -> None:
     # Events carry ids and roles, not names or addresses: consumers fetch personal data if they need it.
-    return {
+    data = {
         "schema_version": 1,
         "user_id": str(user.id),
         "roles": list(user.roles),
         "is_active": user.is_active,
     }
+    record_event(session, type=event_type, source=SOURCE, subject=f"users/{user.id}", data=data)
+
+
+def _organisation_event(session: AsyncSession, event_type: str, organisation: Organisation) -> None:
+    data = {"schema_version": 1, "organisation_id": str(organisation.id)}
+    subject = f"organisations/{organisation.id}"
+    record_event(session, type=event_type, source=SOURCE, subject=subject, data=data)
 
 
 async def create_organisation(
@@ -84,16 +90,8 @@ async def create_organisation(
         target_id=organisation.id,
     )
     audit.record(session, actor=SYSTEM_ACTOR, action="user.created", target_type="user", target_id=admin.id)
-    record_event(
-        session,
-        type="organisation.created",
-        source=SOURCE,
-        subject=f"organisations/{organisation.id}",
-        data={"schema_version": 1, "organisation_id": str(organisation.id)},
-    )
-    record_event(
-        session, type="user.created", source=SOURCE, subject=f"users/{admin.id}", data=_user_event_data(admin)
-    )
+    _organisation_event(session, "organisation.created", organisation)
+    _user_event(session, "user.created", admin)
     return NewOrganisation(organisation, admin)
 
 
@@ -119,13 +117,7 @@ async def update_organisation(
         target_id=organisation.id,
         changed_fields=["name"],
     )
-    record_event(
-        session,
-        type="organisation.updated",
-        source=SOURCE,
-        subject=f"organisations/{organisation.id}",
-        data={"schema_version": 1, "organisation_id": str(organisation.id)},
-    )
+    _organisation_event(session, "organisation.updated", organisation)
     await session.flush()
     return organisation
 
@@ -166,9 +158,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     except IntegrityError as exc:
         raise Conflict("A user with this e-mail address already exists.") from exc
     audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
-    record_event(
-        session, type="user.created", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user)
-    )
+    _user_event(session, "user.created", user)
     return user
 
 
@@ -224,9 +214,7 @@ async def update_user(
         target_id=user.id,
         changed_fields=fields.keys(),
     )
-    record_event(
-        session, type="user.updated", source=SOURCE, subject=f"users/{user.id}", data=_user_event_data(user)
-    )
+    _user_event(session, "user.updated", user)
     await session.flush()
     return user
 
