@@ -1,0 +1,1 @@
+"""The public careers board: search, posting pages and feeds."""

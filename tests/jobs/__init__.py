@@ -1,0 +1,1 @@
+"""Jobs: job-description rendering (no database)."""
