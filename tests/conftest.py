@@ -69,13 +69,16 @@ async def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
+def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
         database_url=db_url,
         embedded_worker=False,
         log_json=True,
         issuer="http://rolecall.test",
+        search_index_path=tmp_path / "search-index",
+        search_sync_seconds=0,  # tests sync the index explicitly (see tests.factories.publish)
+        public_base_url="http://rolecall.test",
     )
 
 

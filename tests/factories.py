@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import rolecall.worker  # noqa: F401 - registers every context's event handlers
 from rolecall.identity import service as identity
 from rolecall.platform.db import transaction
+from rolecall.platform.events.registry import registry
+from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -60,3 +65,65 @@ async def create_user(client: httpx.AsyncClient, tenant: Tenant, *roles: str) ->
     )
     assert response.status_code == 201, response.text
     return response.json()["id"], (await login(client, email))["access_token"]
+
+
+async def fork_profile(
+    client: httpx.AsyncClient, tenant: Tenant, library_id: str = "backend-engineer", **extra: object
+) -> dict[str, Any]:
+    """Fork a starter-library profile into the tenant's profiles; returns the API response body."""
+    response = await client.post(
+        "/v1/role-profiles", headers=tenant.headers, json={"from_library": library_id, **extra}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def job_body(profile_id: str, **overrides: object) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "role_profile_id": profile_id,
+        "level": "lead",
+        "department": "Engineering",
+        "work_arrangement": "hybrid",
+        "locations": [{"city": "Berlin", "country": "DE"}],
+        "salary": {"min": 110_000, "max": 150_000, "currency": "USD"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def create_job(
+    client: httpx.AsyncClient, tenant: Tenant, profile_id: str | None = None, **overrides: object
+) -> dict[str, Any]:
+    """A draft job (forking the back-end profile first when no profile id is given)."""
+    if profile_id is None:
+        profile_id = (await fork_profile(client, tenant))["id"]
+    response = await client.post("/v1/jobs", headers=tenant.headers, json=job_body(profile_id, **overrides))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def deliver(app: FastAPI) -> None:
+    """Run what the worker and the index follower would run in the background, once, to completion."""
+    settings = app.state.settings
+    relay = InProcessRelay(app.state.sessionmaker, registry)
+    await OutboxDispatcher(app.state.sessionmaker, relay, max_attempts=settings.outbox_max_attempts).drain()
+    if app.state.index_sync is not None:
+        await app.state.index_sync.sync_once()
+
+
+async def open_job(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    profile_id: str | None = None,
+    **overrides: object,
+) -> dict[str, Any]:
+    """A job created, opened, and delivered to the board (projection and search index)."""
+    job = await create_job(client, tenant, profile_id, **overrides)
+    response = await client.post(f"/v1/jobs/{job['id']}/open", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    await deliver(app)
+    body: dict[str, Any] = response.json()
+    return body

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.factories import PASSWORD, Tenant, create_user
+from rolecall.roles.library.loader import load_library
+from tests.factories import PASSWORD, Tenant, create_job, create_user
 from tests.test_route_authorization import EXPECTED_PUBLIC
 
 # Path parameter name -> the kind of object it names. A new route with a new parameter fails the walk
@@ -24,14 +25,25 @@ from tests.test_route_authorization import EXPECTED_PUBLIC
 PARAM_KINDS = {
     "user_id": "user",
     "client_id": "api_client",
+    "profile_id": "role_profile",
+    "job_id": "job",
 }
+# Path parameters that name no tenant's object (shared library data, a level, a version number): the
+# same value is used in every call. A route with only these is not tenant data and is not walked.
+FIXED_PARAMS = {"library_id": "backend-engineer", "level": "lead", "number": "1"}
 # How the owning tenant reads one object of each kind, to prove that it did not change.
 READ_AS_OWNER = {
     "user": "/v1/users/{id}",
     "api_client": "/v1/api-clients/{id}",
+    "role_profile": "/v1/role-profiles/{id}",
+    "job": "/v1/jobs/{id}",
 }
 # Request bodies for operations whose generated sample would not be accepted, keyed (method, path).
-BODY_OVERRIDES: dict[tuple[str, str], Any] = {}
+BODY_OVERRIDES: dict[tuple[str, str], Any] = {
+    ("PUT", "/v1/role-profiles/{profile_id}"): {
+        "document": load_library().get("backend-engineer").model_dump(mode="json")
+    },
+}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 VOLATILE_HEADERS = {"x-request-id"}
 
@@ -43,7 +55,13 @@ async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str
         "/v1/api-clients", headers=tenant.headers, json={"name": "Walk", "scopes": ["users:read"]}
     )
     assert response.status_code == 201, response.text
-    objects = {"user": user_id, "api_client": response.json()["id"]}
+    job = await create_job(client, tenant)
+    objects = {
+        "user": user_id,
+        "api_client": response.json()["id"],
+        "role_profile": job["role_profile_id"],
+        "job": job["id"],
+    }
     assert set(objects) == set(PARAM_KINDS.values()) == set(READ_AS_OWNER)
     return objects
 
@@ -140,7 +158,7 @@ async def test_no_operation_reaches_another_tenants_objects(
 
     walked = []
     for method, path, operation in operations(app):
-        names = path_params(operation)
+        names = [name for name in path_params(operation) if name not in FIXED_PARAMS]
         if not names:
             continue
         unknown = [name for name in names if name not in PARAM_KINDS]
@@ -155,8 +173,23 @@ async def test_no_operation_reaches_another_tenants_objects(
                 "body", content["application/json"]["schema"], components
             )
 
-        def call(values: dict[str, str], method: str = method, path: str = path, body: Any = body) -> Any:
-            return client.request(method, fill(path, values), headers=headers, json=body)
+        required_query = [
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query" and p.get("required")
+        ]
+        assert set(required_query) <= set(FIXED_PARAMS), (
+            f"{method} {path}: add {required_query} to FIXED_PARAMS"
+        )
+        query = {name: FIXED_PARAMS[name] for name in required_query}
+
+        def call(
+            values: dict[str, str],
+            method: str = method,
+            path: str = path,
+            body: Any = body,
+            query: Any = query,
+        ) -> Any:
+            url = fill(path, {**FIXED_PARAMS, **values})
+            return client.request(method, url, headers=headers, json=body, params=query)
 
         foreign = await call({name: theirs[PARAM_KINDS[name]] for name in names})
         missing = await call({name: str(uuid.uuid4()) for name in names})

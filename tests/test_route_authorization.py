@@ -28,6 +28,14 @@ EXPECTED_PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    # The careers board: public by design (docs/careers-board.md), read-only, published postings only.
+    ("GET", "/v1/board/postings"),
+    ("GET", "/v1/board/postings/{posting_id}"),
+    ("GET", "/v1/board/{org_slug}/postings"),
+    ("GET", "/v1/board/{org_slug}/feed.xml"),
+    ("GET", "/v1/board/{org_slug}/feed.atom"),
+    ("GET", "/v1/board/{org_slug}/feed.rss"),
+    ("GET", "/v1/board/{org_slug}/sitemap.xml"),
 }
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -10,18 +10,22 @@ from fastapi import FastAPI
 
 from rolecall import __version__
 from rolecall.audit.endpoints import router as audit_router
+from rolecall.board.endpoints import router as board_router
+from rolecall.board.indexes import open_search_index
 from rolecall.config import Settings, get_settings
 from rolecall.identity.auth import authenticate_bearer
 from rolecall.identity.endpoints import router as identity_router
 from rolecall.identity.oauth_endpoints import router as oauth_router
 from rolecall.identity.permissions import SCOPES
 from rolecall.identity.tokens import KeyRing
+from rolecall.jobs.endpoints import router as jobs_router
 from rolecall.observability.endpoints import router as ops_router
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from rolecall.roles.endpoints import router as roles_router
 from rolecall.worker import BackgroundJobs
 
 DESCRIPTION = """
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     sessionmaker = create_sessionmaker(engine)
     keyring = KeyRing(settings)
+    search_index, index_sync = open_search_index(settings, sessionmaker)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,16 +53,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await keyring.ensure_active(session)
         stop = asyncio.Event()
         task: asyncio.Task[None] | None = None
+        sync_task: asyncio.Task[None] | None = None
         if settings.embedded_worker:
             jobs = BackgroundJobs(settings, sessionmaker)
             app.state.dispatcher = jobs.dispatcher
             task = asyncio.create_task(jobs.run(stop), name="rolecall-background-jobs")
+        if index_sync is not None and settings.search_sync_seconds > 0:
+            # Every API process follows the board projection into its own local index.
+            coro = index_sync.run_forever(stop, settings.search_sync_seconds)
+            sync_task = asyncio.create_task(coro, name="rolecall-search-sync")
         try:
             yield
         finally:
-            if task is not None:
-                stop.set()
-                await task
+            stop.set()
+            for running in (task, sync_task):
+                if running is not None:
+                    await running
+            if index_sync is not None:
+                index_sync.index.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -73,9 +86,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = keyring
     app.state.authenticate = authenticate_bearer
     app.state.scope_catalogue = SCOPES
+    app.state.search_index = search_index
+    app.state.index_sync = index_sync
 
     install_problem_handlers(app)
-    for router in (ops_router, oauth_router, identity_router, audit_router):
+    for router in (
+        ops_router,
+        oauth_router,
+        identity_router,
+        audit_router,
+        roles_router,
+        jobs_router,
+        board_router,
+    ):
         app.include_router(router)
 
     # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.

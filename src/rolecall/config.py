@@ -7,6 +7,7 @@ that production mode can refuse to start with the well-known development secret.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
     outbox_max_attempts: int = Field(default=10, ge=1)
     outbox_retention_days: int = Field(default=7, ge=1)
+
+    search_backend: Literal["tantivy", "database"] = "tantivy"
+    search_index_path: Path = Path("var/search-index")
+    search_sync_seconds: float = Field(default=0.5, ge=0)  # 0 turns the background index sync off
+    board_cache_seconds: int = Field(default=60, ge=0, le=86_400)
+    public_base_url: str | None = None  # absolute URLs in feeds; defaults to the request's base URL
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -14,6 +14,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rolecall.board import handlers as board_handlers  # noqa: F401 - registers the board's consumers
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
 from rolecall.identity.tokens import KeyRing

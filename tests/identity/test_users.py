@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import httpx
 
-from rolecall.identity.permissions import SCOPES
+from rolecall.identity.permissions import SCOPES, scopes_for_roles
 from tests.factories import PASSWORD, Tenant, create_user
 from tests.identity.support import (
     add_api_client,
@@ -232,7 +232,7 @@ async def test_changing_roles_or_password_ends_existing_sessions(
     assert demoted.status_code == 200
     assert await me_status(client, before) == 401
     after = (await password_grant(client, email, PASSWORD)).json()
-    assert after["scope"] == "organisation:read"
+    assert after["scope"].split() == sorted(scopes_for_roles(["interviewer"]))
 
     new_password = "a-brand-new-passphrase"
     assert (await patch_user(client, tenant, user_id, {"password": new_password})).status_code == 200
@@ -266,7 +266,8 @@ async def client_headers(client: httpx.AsyncClient, tenant: Tenant, *scopes: str
 async def test_a_client_cannot_create_or_take_over_a_more_powerful_account(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    provisioner = await client_headers(client, tenant, "organisation:read", "users:read", "users:write")
+    # Exactly a recruiter's scopes plus user management: enough to create recruiters, not admins.
+    provisioner = await client_headers(client, tenant, *scopes_for_roles(["recruiter"]), "users:write")
     body = {"email": new_email(), "full_name": "Synced", "password": PASSWORD, "roles": ["recruiter"]}
 
     recruiter = await client.post("/v1/users", headers=provisioner, json=body)

@@ -24,13 +24,20 @@ SCOPES: dict[str, str] = {
     "clients:read": "List API clients",
     "clients:write": "Create, change and revoke API clients",
     "audit:read": "Read the audit log",
+    "roles:read": "Read role profiles and the starter library",
+    "roles:write": "Create, fork, edit and import role profiles",
+    "jobs:read": "Read jobs, including drafts",
+    "jobs:write": "Create and edit jobs; open, pause and close them",
+    "jobs:settings": "Change the organisation's job settings (pay transparency, board, templates)",
 }
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(SCOPES),
-    Role.RECRUITER: frozenset({"organisation:read", "users:read"}),
-    Role.HIRING_MANAGER: frozenset({"organisation:read", "users:read"}),
-    Role.INTERVIEWER: frozenset({"organisation:read"}),
+    Role.RECRUITER: frozenset(
+        {"organisation:read", "users:read", "roles:read", "roles:write", "jobs:read", "jobs:write"}
+    ),
+    Role.HIRING_MANAGER: frozenset({"organisation:read", "users:read", "roles:read", "jobs:read"}),
+    Role.INTERVIEWER: frozenset({"organisation:read", "roles:read", "jobs:read"}),
 }
 
 

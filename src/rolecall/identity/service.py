@@ -102,6 +102,14 @@ async def get_organisation(session: AsyncSession, principal: Principal) -> Organ
     return organisation
 
 
+async def organisation_name(session: AsyncSession, organisation_id: uuid.UUID) -> str:
+    """An organisation's public display name, for public pages that are not scoped to a caller."""
+    organisation = await repository.get_organisation(session, organisation_id)
+    if organisation is None:
+        raise NotFound()
+    return organisation.name
+
+
 async def update_organisation(
     session: AsyncSession, principal: Principal, changes: OrganisationUpdate, if_match: str
 ) -> Organisation:

@@ -37,7 +37,7 @@ def _merge(*groups: Iterable[PathRef]) -> tuple[PathRef, ...]:
 class Library:
     """A validated set of role profiles, keyed by id."""
 
-    def __init__(self, profiles: Iterable[RoleProfile]) -> None:
+    def __init__(self, profiles: Iterable[RoleProfile], *, check: bool = True) -> None:
         by_id: dict[str, RoleProfile] = {}
         dupes: list[str] = []
         for profile in profiles:
@@ -47,11 +47,17 @@ class Library:
         if dupes:
             raise LibraryError(f"duplicate profile ids: {', '.join(sorted(set(dupes)))}")
         self._profiles = by_id
-        self._check_references()
+        if check:
+            broken = self.broken_references()
+            if broken:
+                raise LibraryError("broken career-path references: " + "; ".join(broken))
 
-    def _check_references(self) -> None:
+    def broken_references(self, only: str | None = None) -> list[str]:
+        """Career-path edges that point at a missing profile or level (``only``: from that profile)."""
         broken: list[str] = []
         for profile in self._profiles.values():
+            if only is not None and profile.id != only:
+                continue
             for level, paths in profile.career_paths.items():
                 for ref in paths.refs():
                     target = self._profiles.get(ref.profile_id)
@@ -64,8 +70,11 @@ class Library:
                         )
                     elif ref.key == (profile.id, level):
                         broken.append(f"{profile.id}/{level} -> itself")
-        if broken:
-            raise LibraryError("broken career-path references: " + "; ".join(broken))
+        return broken
+
+    def resolves(self, ref: PathRef) -> bool:
+        target = self._profiles.get(ref.profile_id)
+        return target is not None and target.level(ref.level) is not None
 
     def __len__(self) -> int:
         return len(self._profiles)

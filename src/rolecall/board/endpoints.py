@@ -1,0 +1,214 @@
+"""The public careers board: no authentication, cacheable, stable URLs under ``/v1/board/``.
+
+Responses carry a strong ``ETag`` of their body and ``Cache-Control: public``; a request whose
+``If-None-Match`` matches gets ``304`` with no body, so careers pages and CDNs can revalidate cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from rolecall.board import feeds, service
+from rolecall.board.schemas import PostingDetail, SearchResponse
+from rolecall.board.search import FacetName, SearchIndex, SearchQuery
+from rolecall.platform.auth import PUBLIC, DbSession
+
+router = APIRouter(prefix="/v1/board", tags=["board"], dependencies=[PUBLIC])
+Values = Annotated[list[str], Query(max_length=20)]
+XML = "application/xml"
+
+
+def _cached(request: Request, body: bytes, media_type: str) -> Response:
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    seconds = request.app.state.settings.board_cache_seconds
+    headers = {"ETag": tag, "Cache-Control": f"public, max-age={seconds}", "Vary": "Accept-Encoding"}
+    sent = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
+    if tag in sent or "*" in sent:
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def _json(request: Request, model: BaseModel) -> Response:
+    return _cached(request, model.model_dump_json().encode(), "application/json")
+
+
+def _index(request: Request) -> SearchIndex:
+    index: SearchIndex = request.app.state.search_index
+    return index
+
+
+class _SearchParams(BaseModel):
+    q: str
+    filters: dict[FacetName, tuple[str, ...]]
+    salary_at_least: int | None
+    sort: Literal["relevance", "date"]
+    limit: int
+    offset: int
+
+
+def _params(
+    q: str,
+    location: list[str],
+    work_arrangement: list[str],
+    level: list[str],
+    department: list[str],
+    employment_type: list[str],
+    skills: list[str],
+    salary: list[str],
+    organisation: list[str],
+    salary_at_least: int | None,
+    sort: Literal["relevance", "date"],
+    limit: int,
+    cursor: str | None,
+) -> _SearchParams:
+    given: dict[FacetName, list[str]] = {
+        "location": location,
+        "work_arrangement": work_arrangement,
+        "level": level,
+        "department": department,
+        "employment_type": employment_type,
+        "skills": skills,
+        "salary": salary,
+        "organisation": organisation,
+    }
+    filters: dict[FacetName, tuple[str, ...]] = {k: tuple(v) for k, v in given.items() if v}
+    if "skills" in filters:
+        filters["skills"] = service.normalise_skills(filters["skills"])
+    return _SearchParams(
+        q=q.strip(),
+        filters=filters,
+        salary_at_least=salary_at_least,
+        sort=sort,
+        limit=limit,
+        offset=service.decode_cursor(cursor) if cursor else 0,
+    )
+
+
+async def _search(request: Request, session: DbSession, p: _SearchParams, org: str | None) -> Response:
+    query = SearchQuery(
+        q=p.q,
+        filters=p.filters,
+        salary_at_least=p.salary_at_least,
+        organisation_slug=org,
+        sort=p.sort,
+        offset=p.offset,
+        limit=p.limit,
+    )
+    return _json(request, await service.search(session, _index(request), query))
+
+
+_SEARCH_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"model": SearchResponse},
+    304: {"description": "Not modified"},
+}
+
+
+@router.get(
+    "/postings", response_class=Response, responses=_SEARCH_DOC, summary="Search every listed posting"
+)
+async def search_postings(
+    request: Request,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=500, description="Free text over title, skills and description")] = "",
+    location: Values = [],  # noqa: B006 - FastAPI copies defaults
+    work_arrangement: Values = [],  # noqa: B006
+    level: Values = [],  # noqa: B006
+    department: Values = [],  # noqa: B006
+    employment_type: Values = [],  # noqa: B006
+    skills: Values = [],  # noqa: B006
+    salary: Values = [],  # noqa: B006
+    organisation: Values = [],  # noqa: B006
+    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    p = _params(
+        q, location, work_arrangement, level, department, employment_type, skills, salary, organisation,
+        salary_at_least, sort, limit, cursor,
+    )  # fmt: skip
+    return await _search(request, session, p, None)
+
+
+@router.get("/postings/{posting_id}", response_class=Response, responses={200: {"model": PostingDetail}})
+async def read_posting(posting_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+    return _json(request, await service.posting(session, posting_id))
+
+
+@router.get(
+    "/{org_slug}/postings", response_class=Response, responses=_SEARCH_DOC, summary="One organisation's board"
+)
+async def search_organisation_postings(
+    org_slug: str,
+    request: Request,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=500)] = "",
+    location: Values = [],  # noqa: B006
+    work_arrangement: Values = [],  # noqa: B006
+    level: Values = [],  # noqa: B006
+    department: Values = [],  # noqa: B006
+    employment_type: Values = [],  # noqa: B006
+    skills: Values = [],  # noqa: B006
+    salary: Values = [],  # noqa: B006
+    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    await service.organisation(session, org_slug)
+    p = _params(
+        q, location, work_arrangement, level, department, employment_type, skills, salary, [],
+        salary_at_least, sort, limit, cursor,
+    )  # fmt: skip
+    return await _search(request, session, p, org_slug)
+
+
+def _base_url(request: Request) -> str:
+    configured: str | None = request.app.state.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+async def _feed_items(
+    request: Request, session: DbSession, org_slug: str
+) -> tuple[feeds.FeedContext, list[feeds.FeedPosting]]:
+    _org_id, name = await service.organisation(session, org_slug)
+    postings = await service.organisation_postings(session, _org_id)
+    base = _base_url(request)
+    generated = max((p.updated_at for p in postings), default=datetime(2000, 1, 1, tzinfo=UTC))
+    context = feeds.FeedContext(
+        title=f"{name} careers",
+        base_url=f"{base}/v1/board/{org_slug}/postings",
+        self_url=f"{base}{request.url.path}",
+        generated_at=generated,
+    )
+    return context, [service.feed_posting(p, base) for p in postings]
+
+
+@router.get("/{org_slug}/feed.xml", response_class=Response, summary="Job-aggregator XML feed")
+async def aggregator_feed(org_slug: str, request: Request, session: DbSession) -> Response:
+    context, items = await _feed_items(request, session, org_slug)
+    return _cached(request, feeds.aggregator_xml(context, items), XML)
+
+
+@router.get("/{org_slug}/feed.atom", response_class=Response, summary="Atom feed of open postings")
+async def atom_feed(org_slug: str, request: Request, session: DbSession) -> Response:
+    context, items = await _feed_items(request, session, org_slug)
+    return _cached(request, feeds.atom_feed(context, items), "application/atom+xml")
+
+
+@router.get("/{org_slug}/feed.rss", response_class=Response, summary="RSS 2.0 feed of open postings")
+async def rss_feed(org_slug: str, request: Request, session: DbSession) -> Response:
+    context, items = await _feed_items(request, session, org_slug)
+    return _cached(request, feeds.rss_feed(context, items), "application/rss+xml")
+
+
+@router.get("/{org_slug}/sitemap.xml", response_class=Response, summary="Sitemap of posting URLs")
+async def sitemap(org_slug: str, request: Request, session: DbSession) -> Response:
+    _context, items = await _feed_items(request, session, org_slug)
+    return _cached(request, feeds.sitemap([(i.url, i.updated_at) for i in items]), XML)

@@ -1,0 +1,61 @@
+"""The board's projection of jobs, fed by ``job.*`` events.
+
+Events arrive at least once and possibly out of order (a retried ``job.updated`` after a
+``job.closed``). Each row remembers the job version it reflects, and an event carrying an older or
+equal version changes nothing; closed and paused jobs leave a tombstone rather than no row, so a
+late event cannot bring a closed posting back. The database search index is updated in the same
+transaction, so it can never disagree with the projection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.board import database_index
+from rolecall.board.documents import search_document
+from rolecall.board.models import BoardPosting
+from rolecall.platform.clock import utcnow
+from rolecall.platform.events.envelope import CloudEvent
+from rolecall.platform.events.registry import registry
+
+JOB_EVENTS = ("job.created", "job.updated", "job.opened", "job.paused", "job.closed")
+
+
+async def project_job(session: AsyncSession, event: CloudEvent) -> None:
+    data: dict[str, Any] = event.data
+    job = data["job"]
+    job_id = uuid.UUID(job["id"])
+    version = int(job["version"])
+    posting = data.get("posting") if job["status"] == "open" else None
+    row = await session.get(BoardPosting, job_id)
+    if row is not None and row.job_version >= version:
+        return
+    now = utcnow()
+    if row is None:
+        row = BoardPosting(
+            id=job_id, organisation_id=event.organisationid, job_version=version, changed_at=now
+        )
+        session.add(row)
+    row.job_version, row.changed_at = version, now
+    if posting is None:
+        was_live = row.live
+        row.live, row.document = False, None
+        if was_live:
+            await session.flush()
+            await database_index.delete_documents(session, [job_id])
+        return
+    row.live = True
+    row.document = posting
+    row.organisation_slug = posting["organisation"]["slug"]
+    row.listed = bool(posting["organisation"]["listed"])
+    row.published_at = datetime.fromisoformat(posting["published_at"])
+    await session.flush()
+    await database_index.upsert_documents(session, [search_document(posting)])
+
+
+for _event_type in JOB_EVENTS:
+    registry.register(_event_type, name="board.project_job")(project_job)

@@ -1,0 +1,134 @@
+"""Use cases of the public board: search, posting detail, and an organisation's feeds.
+
+Everything here is public and cross-organisation: rows come from the board projection, never from
+the jobs tables, and only live postings are ever returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.board import feeds
+from rolecall.board.models import BoardPosting
+from rolecall.board.schemas import FacetValue, PostingDetail, PostingSummary, SearchResponse
+from rolecall.board.search import InvalidQuery, SearchIndex, SearchQuery
+from rolecall.jobs import service as jobs
+from rolecall.platform.errors import BadRequest, NotFound
+from rolecall.roles import service as roles
+
+MAX_OFFSET = 10_000  # deep paging past this is a crawler's job: use the feeds or the sitemap
+MAX_FEED_POSTINGS = 5_000
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    malformed = BadRequest("The cursor is malformed; use next_cursor from a previous page.")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError) as exc:
+        raise malformed from exc
+    offset = data.get("o") if isinstance(data, dict) else None
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise malformed
+    return offset
+
+
+def normalise_skills(values: Sequence[str]) -> tuple[str, ...]:
+    """Filters accept what people type ("Postgres"); the index holds canonical ids."""
+    return tuple(dict.fromkeys(roles.normalise_skill(v) or v.strip().lower() for v in values))
+
+
+def summary(document: dict[str, Any]) -> PostingSummary:
+    return PostingSummary.model_validate(document)
+
+
+async def _live(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BoardPosting]:
+    if not ids:
+        return {}
+    stmt = select(BoardPosting).where(BoardPosting.id.in_(ids), BoardPosting.live.is_(True))
+    return {row.id: row for row in (await session.scalars(stmt)).all()}
+
+
+async def search(session: AsyncSession, index: SearchIndex, query: SearchQuery) -> SearchResponse:
+    if query.offset > MAX_OFFSET:
+        raise BadRequest(f"Results past {MAX_OFFSET} are not paged; narrow the search or use the feeds.")
+    try:
+        result = await index.search(query)
+    except InvalidQuery as exc:
+        raise BadRequest(f"The search query cannot be understood: {exc}") from exc
+    rows = await _live(session, [hit.id for hit in result.hits])
+    # A hit without a live row was closed between the index read and this one: drop it.
+    documents = [rows[h.id].document if h.id in rows else None for h in result.hits]
+    items = [summary(document) for document in documents if document is not None]
+    end = query.offset + len(result.hits)
+    cursor = encode_cursor(end) if end < result.total and end <= MAX_OFFSET else None
+    facets = {
+        name: [FacetValue(value=c.value, count=c.count) for c in counts]
+        for name, counts in result.facets.items()
+    }
+    return SearchResponse(items=items, total=result.total, facets=facets, next_cursor=cursor)
+
+
+async def posting(session: AsyncSession, posting_id: uuid.UUID) -> PostingDetail:
+    row = (await _live(session, [posting_id])).get(posting_id)
+    if row is None or row.document is None:
+        raise NotFound("There is no open posting with this id.")
+    return PostingDetail.model_validate(row.document)
+
+
+async def organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUID, str]:
+    found = await jobs.board_organisation(session, slug)
+    if found is None:
+        raise NotFound(f"There is no careers board {slug!r}.")
+    return found
+
+
+async def organisation_postings(session: AsyncSession, organisation_id: uuid.UUID) -> list[PostingDetail]:
+    stmt = (
+        select(BoardPosting)
+        .where(BoardPosting.organisation_id == organisation_id, BoardPosting.live.is_(True))
+        .order_by(BoardPosting.published_at.desc(), BoardPosting.id)
+        .limit(MAX_FEED_POSTINGS)
+    )
+    return [
+        PostingDetail.model_validate(r.document) for r in (await session.scalars(stmt)).all() if r.document
+    ]
+
+
+def feed_posting(posting: PostingDetail, base_url: str) -> feeds.FeedPosting:
+    """A posting as the feeds publish it, with absolute URLs."""
+    salary = posting.salary
+    return feeds.FeedPosting(
+        id=posting.id,
+        title=posting.title,
+        organisation_name=posting.organisation.name,
+        organisation_slug=posting.organisation.slug,
+        url=f"{base_url}{posting.url}",
+        apply_url=f"{base_url}{posting.apply_url}",
+        description_html=posting.description.html,
+        description_text=posting.description.text,
+        published_at=posting.published_at,
+        updated_at=posting.updated_at,
+        valid_through=posting.valid_through,
+        employment_type=posting.employment_type,
+        work_arrangement=posting.work_arrangement,
+        locations=tuple((loc.city, loc.region, loc.country) for loc in posting.locations),
+        remote_countries=tuple(posting.remote_countries),
+        salary_min=salary.min if salary else None,
+        salary_max=salary.max if salary else None,
+        salary_currency=salary.currency if salary else None,
+        salary_period=salary.period if salary else None,
+        department=posting.department,
+        level=posting.level,
+    )

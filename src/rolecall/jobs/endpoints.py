@@ -1,0 +1,179 @@
+"""Job routes: the organisation's jobs, their lifecycle, their descriptions, and job settings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+from rolecall.jobs import service
+from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRead, JobsWrite, LibraryRead
+from rolecall.jobs.models import Job, JobSettings
+from rolecall.jobs.posting import Format
+from rolecall.jobs.schemas import (
+    CloseJob,
+    JobCreate,
+    JobOut,
+    JobSettingsOut,
+    JobSettingsUpdate,
+    JobStatus,
+    JobUpdate,
+)
+from rolecall.platform.auth import DbSession, Principal
+from rolecall.platform.http import IfMatch, set_etag
+from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.roles.library.schema import Level
+
+router = APIRouter(prefix="/v1", tags=["jobs"])
+Paging = Annotated[PageParams, Depends(page_params)]
+FormatQuery = Annotated[Format, Query(description="markdown, html (with JSON-LD) or json")]
+_DESCRIPTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/markdown": {}, "text/html": {}, "application/json": {}}}
+}
+
+
+async def _job_out(session: DbSession, principal: Principal, job: Job, response: Response) -> JobOut:
+    set_etag(response, job.id, job.version)
+    settings = await service.get_settings(session, principal)
+    return JobOut.model_validate(service.job_out(job, settings))
+
+
+def _settings_out(settings: JobSettings, response: Response) -> JobSettingsOut:
+    set_etag(response, settings.id, settings.version)
+    return JobSettingsOut(
+        board_slug=settings.board_slug,
+        listed=settings.listed,
+        show_salary=settings.show_salary,
+        about=settings.about,
+        website=settings.website,
+        logo_url=settings.logo_url,
+        benefits=settings.benefits,
+        equal_opportunity=settings.equal_opportunity,
+        template_overrides=settings.template_overrides,
+        version=settings.version,
+        board_url=f"/v1/board/{settings.board_slug}/postings",
+    )
+
+
+def _rendered(content: str | dict[str, Any], fmt: Format) -> Response:
+    if fmt == "json":
+        return JSONResponse(content)
+    if fmt == "html":
+        return HTMLResponse(str(content))
+    return PlainTextResponse(str(content), media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/job-settings", response_model=JobSettingsOut)
+async def read_job_settings(principal: JobsRead, session: DbSession, response: Response) -> JobSettingsOut:
+    return _settings_out(await service.get_settings(session, principal), response)
+
+
+@router.patch("/job-settings", response_model=JobSettingsOut)
+async def update_job_settings(
+    body: JobSettingsUpdate,
+    principal: JobSettingsWrite,
+    session: DbSession,
+    if_match: IfMatch,
+    response: Response,
+) -> JobSettingsOut:
+    return _settings_out(await service.update_settings(session, principal, body, if_match), response)
+
+
+@router.get("/jobs", response_model=Page[JobOut])
+async def list_jobs(
+    principal: JobsRead,
+    session: DbSession,
+    paging: Paging,
+    status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
+) -> Page[JobOut]:
+    jobs, cursor = await service.list_jobs(session, principal, paging, status_filter)
+    settings = await service.get_settings(session, principal)
+    return Page[JobOut](
+        items=[JobOut.model_validate(service.job_out(j, settings)) for j in jobs], next_cursor=cursor
+    )
+
+
+@router.post(
+    "/jobs", response_model=JobOut, status_code=status.HTTP_201_CREATED, summary="Create a draft job"
+)
+async def create_job(body: JobCreate, principal: JobsWrite, session: DbSession, response: Response) -> JobOut:
+    job = await service.create_job(session, principal, body)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return await _job_out(session, principal, job, response)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+async def read_job(job_id: uuid.UUID, principal: JobsRead, session: DbSession, response: Response) -> JobOut:
+    return await _job_out(session, principal, await service.get_job(session, principal, job_id), response)
+
+
+@router.patch("/jobs/{job_id}", response_model=JobOut)
+async def update_job(
+    job_id: uuid.UUID,
+    body: JobUpdate,
+    principal: JobsWrite,
+    session: DbSession,
+    if_match: IfMatch,
+    response: Response,
+) -> JobOut:
+    job = await service.update_job(session, principal, job_id, body, if_match)
+    return await _job_out(session, principal, job, response)
+
+
+@router.post("/jobs/{job_id}/open", response_model=JobOut, summary="Publish (or resume) the job")
+async def open_job(job_id: uuid.UUID, principal: JobsWrite, session: DbSession, response: Response) -> JobOut:
+    job = await service.transition(session, principal, job_id, "open")
+    return await _job_out(session, principal, job, response)
+
+
+@router.post("/jobs/{job_id}/pause", response_model=JobOut, summary="Take the posting off the board for now")
+async def pause_job(
+    job_id: uuid.UUID, principal: JobsWrite, session: DbSession, response: Response
+) -> JobOut:
+    job = await service.transition(session, principal, job_id, "pause")
+    return await _job_out(session, principal, job, response)
+
+
+@router.post("/jobs/{job_id}/close", response_model=JobOut, summary="Close the job for good")
+async def close_job(
+    job_id: uuid.UUID, body: CloseJob, principal: JobsWrite, session: DbSession, response: Response
+) -> JobOut:
+    job = await service.transition(session, principal, job_id, "close", body)
+    return await _job_out(session, principal, job, response)
+
+
+@router.get("/jobs/{job_id}/description", response_class=Response, responses=_DESCRIPTION_RESPONSES)
+async def job_description(
+    job_id: uuid.UUID, principal: JobsRead, session: DbSession, format: FormatQuery = "markdown"
+) -> Response:
+    return _rendered(await service.description(session, principal, job_id, format), format)
+
+
+@router.get(
+    "/role-profiles/{profile_id}/levels/{level}/description",
+    response_class=Response,
+    responses=_DESCRIPTION_RESPONSES,
+    summary="A job description for one level of an organisation profile",
+)
+async def profile_description(
+    profile_id: uuid.UUID,
+    level: Level,
+    principal: DescriptionFromProfile,
+    session: DbSession,
+    format: FormatQuery = "markdown",
+) -> Response:
+    return _rendered(await service.profile_description(session, principal, profile_id, level, format), format)
+
+
+@router.get(
+    "/role-library/{library_id}/levels/{level}/description",
+    response_class=Response,
+    responses=_DESCRIPTION_RESPONSES,
+    summary="A job description for one level of a library profile",
+)
+async def library_description(
+    library_id: str, level: Level, principal: LibraryRead, format: FormatQuery = "markdown"
+) -> Response:
+    return _rendered(service.library_description(library_id, level, format), format)

@@ -1,0 +1,410 @@
+"""Use cases for jobs: create from a pinned profile level, edit, and move through the lifecycle.
+
+Lifecycle: draft → open ⇄ paused, and any of those → closed (terminal, with a reason). Every change
+writes a ``job.*`` event carrying the job and, while it is open, its public posting, so the board
+(another context) can project it without reading these tables. Services never commit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.identity import service as identity
+from rolecall.jobs import posting, repository
+from rolecall.jobs.description import TemplateOverrideError, validate_override
+from rolecall.jobs.models import Job, JobSettings
+from rolecall.jobs.schemas import (
+    DEFAULT_STAGES,
+    CloseJob,
+    JobCreate,
+    JobSettingsUpdate,
+    JobUpdate,
+    Salary,
+    TeamMember,
+    dump,
+)
+from rolecall.platform.auth import Principal
+from rolecall.platform.clock import utcnow
+from rolecall.platform.errors import Conflict, NotFound, Unprocessable
+from rolecall.platform.events.outbox import record_event
+from rolecall.platform.http import check_if_match
+from rolecall.platform.pagination import PageParams, page_of
+from rolecall.roles import service as roles
+from rolecall.roles.library.schema import RoleProfile, SalaryBand
+
+SOURCE = "/rolecall/jobs"
+# Annualising factors for checking monthly or hourly pay against annual bands (40 h x 52 weeks).
+_PER_YEAR = {"year": 1, "month": 12, "hour": 2080}
+_TEAM_ROLE_NEEDS = {
+    "recruiter": {"recruiter", "admin"},
+    "coordinator": {"recruiter", "admin"},
+    "hiring_manager": {"hiring_manager", "admin"},
+    "interviewer": {"admin", "recruiter", "hiring_manager", "interviewer"},
+}
+Transition = Literal["open", "pause", "close"]
+_ALLOWED: dict[Transition, set[str]] = {
+    "open": {"draft", "paused"},
+    "pause": {"open"},
+    "close": {"draft", "open", "paused"},
+}
+
+
+def _problem(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, extra={"errors": [{"field": field, "message": message}]})
+
+
+# --- organisation settings --------------------------------------------------------------------
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50] or "careers"
+
+
+async def get_settings(session: AsyncSession, principal: Principal) -> JobSettings:
+    """The organisation's settings, created with defaults the first time anything needs them."""
+    settings = await repository.get_settings(session)
+    if settings is not None:
+        return settings
+    organisation = await identity.get_organisation(session, principal)
+    base = _slugify(organisation.name)
+    slug, n = base, 1
+    while await repository.slug_taken(session, slug):
+        n += 1
+        slug = f"{base}-{n}"
+    settings = JobSettings(
+        organisation_id=principal.organisation_id,
+        board_slug=slug,
+        listed=True,
+        show_salary=True,
+        benefits=[],
+        template_overrides={},
+        version=1,
+    )
+    session.add(settings)
+    await session.flush()
+    return settings
+
+
+async def update_settings(
+    session: AsyncSession, principal: Principal, body: JobSettingsUpdate, if_match: str
+) -> JobSettings:
+    settings = await get_settings(session, principal)
+    check_if_match(if_match, settings.id, settings.version)
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    if "board_slug" in changes and changes["board_slug"] is None:
+        raise _problem("board_slug", "The board slug cannot be empty.")
+    if changes.get("board_slug") not in (None, settings.board_slug) and await repository.slug_taken(
+        session, changes["board_slug"]
+    ):
+        raise Conflict(f"The board address {changes['board_slug']!r} is taken by another organisation.")
+    for name, source in (changes.get("template_overrides") or {}).items():
+        try:
+            validate_override(name, source)
+        except TemplateOverrideError as exc:
+            raise _problem(f"template_overrides.{name}", str(exc)) from exc
+    for key in ("benefits", "template_overrides"):
+        if key in changes and changes[key] is None:
+            changes[key] = [] if key == "benefits" else {}
+    for key, value in changes.items():
+        setattr(settings, key, value)
+    settings.version += 1
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("The board address is taken by another organisation.") from exc
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="job_settings.updated",
+        target_type="job_settings",
+        target_id=settings.id,
+        changed_fields=changes.keys(),
+    )
+    # Every open posting shows these facts: republish them so the board is not stale.
+    for job in await repository.open_jobs(session):
+        await _emit(session, principal, "job.updated", job)
+    return settings
+
+
+# --- validation against the profile and the organisation --------------------------------------
+
+
+def _annual(amount: int, period: str) -> int:
+    return amount * _PER_YEAR[period]
+
+
+def matching_bands(profile: RoleProfile, level: str, salary: Salary) -> list[SalaryBand]:
+    return [b for b in profile.salary_bands if b.level == level and b.currency == salary.currency]
+
+
+def _check_salary(profile: RoleProfile, level: str, salary: Salary | None) -> None:
+    """Inside a band for the level and currency, or an explicit reason; no band means nothing to check."""
+    if salary is None:
+        return
+    bands = matching_bands(profile, level, salary)
+    low, high = _annual(salary.min, salary.period), _annual(salary.max, salary.period)
+    if not bands or any(b.min <= low and high <= b.max for b in bands):
+        return
+    if salary.override_reason:
+        return
+    ranges = "; ".join(f"{b.location}: {b.min:,}-{b.max:,} {b.currency}" for b in bands)
+    raise _problem(
+        "salary",
+        f"The salary range is outside the {level} band(s) of the profile ({ranges}). "
+        "Adjust it or give an override_reason.",
+    )
+
+
+async def _check_team(session: AsyncSession, principal: Principal, team: list[TeamMember]) -> None:
+    seen: set[tuple[uuid.UUID, str]] = set()
+    for i, member in enumerate(team):
+        field = f"hiring_team.{i}"
+        if (member.user_id, member.role) in seen:
+            raise _problem(field, "The same person is listed twice in the same role.")
+        seen.add((member.user_id, member.role))
+        try:
+            user = await identity.get_user(session, principal, member.user_id)
+        except NotFound as exc:
+            raise _problem(field, "No staff user with this id in the organisation.") from exc
+        if not user.is_active:
+            raise _problem(field, "This user is deactivated.")
+        if not set(user.roles) & _TEAM_ROLE_NEEDS[member.role]:
+            raise _problem(field, f"This user's roles ({', '.join(user.roles)}) do not allow {member.role}.")
+
+
+def _check_places(
+    arrangement: str, locations: list[dict[str, Any]], countries: list[str], zones: list[str]
+) -> None:
+    if arrangement in ("onsite", "hybrid") and not locations:
+        raise _problem("locations", f"An {arrangement} job needs at least one location.")
+    if arrangement != "remote" and (countries or zones):
+        raise _problem("remote_countries", "Remote countries and time zones apply to remote jobs only.")
+    if arrangement == "remote" and not (countries or locations):
+        raise _problem(
+            "remote_countries", "A remote job needs the countries applicants may work from, or a location."
+        )
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+async def _get(session: AsyncSession, job_id: uuid.UUID) -> Job:
+    job = await repository.get_job(session, job_id)
+    if job is None:
+        raise NotFound("Job not found.")
+    return job
+
+
+async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> Job:
+    return await _get(session, job_id)
+
+
+async def list_jobs(
+    session: AsyncSession, principal: Principal, params: PageParams, status: str | None
+) -> tuple[list[Job], str | None]:
+    return page_of(await repository.list_jobs(session, params, status), params)
+
+
+async def _pinned(session: AsyncSession, job: Job) -> RoleProfile:
+    return (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
+
+
+async def create_job(session: AsyncSession, principal: Principal, body: JobCreate) -> Job:
+    try:
+        pinned = await roles.pinned_profile(session, body.role_profile_id, body.profile_version)
+    except NotFound as exc:
+        raise _problem("role_profile_id", "No role profile with this id in the organisation.") from exc
+    profile = pinned.document
+    if profile.level(body.level) is None:
+        raise _problem(
+            "level",
+            f"Profile {profile.id!r} has no level {body.level!r} (it has {', '.join(profile.level_names)}).",
+        )
+    locations = dump(body.locations or [])
+    countries, zones = body.remote_countries or [], body.remote_time_zones or []
+    _check_places(body.work_arrangement, locations, countries, zones)
+    _check_salary(profile, body.level, body.salary)
+    team = body.hiring_team or []
+    await _check_team(session, principal, team)
+    job = Job(
+        organisation_id=principal.organisation_id,
+        role_profile_id=pinned.profile_id,
+        profile_version=pinned.version,
+        level=body.level,
+        title=body.title or posting.default_title(body.level, profile.title),
+        department=body.department,
+        employment_type=body.employment_type,
+        work_arrangement=body.work_arrangement,
+        locations=locations,
+        remote_countries=countries,
+        remote_time_zones=zones,
+        openings=body.openings or 1,
+        salary=dump(body.salary),
+        show_salary=body.show_salary,
+        hiring_team=dump(team),
+        application_form=dump(body.application_form or []),
+        stages=dump(body.stages or DEFAULT_STAGES),
+        valid_through=body.valid_through,
+        status="draft",
+        version=1,
+    )
+    session.add(job)
+    await session.flush()
+    await _emit(session, principal, "job.created", job)
+    return job
+
+
+async def update_job(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID, body: JobUpdate, if_match: str
+) -> Job:
+    job = await _get(session, job_id)
+    check_if_match(if_match, job.id, job.version)
+    if job.status == "closed":
+        raise Conflict("A closed job cannot be edited; create a new job instead.")
+    changes = body.model_dump(exclude_unset=True, exclude={"clear_salary"})
+    nullable = {"title", "show_salary", "valid_through", "salary"}
+    for key, value in changes.items():
+        if value is None and key not in nullable:
+            raise _problem(key, f"{key} cannot be null.")
+    if "salary" in changes and changes["salary"] is None and not body.clear_salary:
+        raise _problem("salary", "Send clear_salary: true to remove the salary range.")
+    profile = await _pinned(session, job)
+    arrangement = body.work_arrangement or job.work_arrangement
+    locations = dump(body.locations) if body.locations is not None else job.locations
+    countries = body.remote_countries if body.remote_countries is not None else job.remote_countries
+    zones = body.remote_time_zones if body.remote_time_zones is not None else job.remote_time_zones
+    if arrangement != "remote":  # leaving remote drops the remote-only facts unless sent again
+        countries = countries if "remote_countries" in changes else []
+        zones = zones if "remote_time_zones" in changes else []
+    _check_places(arrangement, locations, countries, zones)
+    if "salary" in changes:
+        _check_salary(profile, job.level, body.salary)
+    if body.hiring_team is not None:
+        await _check_team(session, principal, body.hiring_team)
+    for key in changes:
+        value = getattr(body, key)
+        if key == "title" and value is None:
+            value = posting.default_title(job.level, profile.title)
+        setattr(job, key, dump(value))
+    job.locations, job.remote_countries, job.remote_time_zones = locations, list(countries), list(zones)
+    if body.clear_salary:
+        job.salary = None
+    job.version += 1
+    await session.flush()
+    await _emit(session, principal, "job.updated", job, changed=changes.keys())
+    return job
+
+
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    job_id: uuid.UUID,
+    action: Transition,
+    body: CloseJob | None = None,
+) -> Job:
+    job = await _get(session, job_id)
+    if job.status not in _ALLOWED[action]:
+        raise Conflict(
+            f"A {job.status} job cannot be {'opened' if action == 'open' else action + 'd'}; "
+            f"allowed from: {', '.join(sorted(_ALLOWED[action]))}."
+        )
+    now = utcnow()
+    if action == "open":
+        if job.valid_through is not None and job.valid_through <= now:
+            raise _problem("valid_through", "valid_through is in the past; move it forward before opening.")
+        job.status, job.opened_at = "open", now
+        job.first_opened_at = job.first_opened_at or now
+        event = "job.opened"
+    elif action == "pause":
+        job.status, event = "paused", "job.paused"
+    else:
+        assert body is not None
+        job.status, job.closed_at = "closed", now
+        job.close_reason, job.close_note = body.reason, body.note
+        event = "job.closed"
+    job.version += 1
+    await session.flush()
+    await _emit(session, principal, event, job)
+    return job
+
+
+# --- events and descriptions ------------------------------------------------------------------
+
+
+async def _emit(
+    session: AsyncSession, principal: Principal, event_type: str, job: Job, changed: Any = ()
+) -> None:
+    action = event_type.split(".", 1)[1]
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=event_type,
+        target_type="job",
+        target_id=job.id,
+        changed_fields=changed,
+        status=job.status,
+    )
+    public = None
+    if job.status == "open":
+        settings = await get_settings(session, principal)
+        organisation = await identity.get_organisation(session, principal)
+        public = posting.build(job, await _pinned(session, job), settings, organisation.name)
+    data = {
+        "schema_version": 1,
+        "action": action,
+        "job": posting.job_state(job),
+        "posting": public,
+    }
+    record_event(session, type=event_type, source=SOURCE, subject=f"jobs/{job.id}", data=data)
+
+
+async def description(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID, fmt: posting.Format
+) -> str | dict[str, Any]:
+    job = await _get(session, job_id)
+    settings = await get_settings(session, principal)
+    organisation = await identity.get_organisation(session, principal)
+    return posting.render(
+        posting.job_input(job, await _pinned(session, job), settings, organisation.name), fmt, settings
+    )
+
+
+async def profile_description(
+    session: AsyncSession, principal: Principal, profile_id: uuid.UUID, level: str, fmt: posting.Format
+) -> str | dict[str, Any]:
+    pinned = await roles.pinned_profile(session, profile_id)
+    if pinned.document.level(level) is None:
+        raise NotFound(f"Profile {pinned.document.id!r} has no level {level!r}.")
+    settings = await get_settings(session, principal)
+    organisation = await identity.get_organisation(session, principal)
+    data = posting.profile_input(pinned.document, level, settings, organisation.name)
+    return posting.render(data, fmt, settings)
+
+
+def library_description(slug: str, level: str, fmt: posting.Format) -> str | dict[str, Any]:
+    profile = roles.library_profile(slug)
+    if profile.level(level) is None:
+        raise NotFound(f"Profile {slug!r} has no level {level!r}.")
+    return posting.render(posting.profile_input(profile, level, None, None), fmt, None)
+
+
+def job_out(job: Job, settings: JobSettings) -> dict[str, Any]:
+    visible = posting.salary_visible(job, settings)
+    url = f"/v1/board/postings/{job.id}" if job.status == "open" else None
+    return {**posting.job_state(job), "salary_visible": visible, "posting_url": url}
+
+
+async def board_organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUID, str] | None:
+    """The organisation behind a public board address (id and display name), for the board context."""
+    settings = await repository.settings_by_slug(session, slug)
+    if settings is None:
+        return None
+    return settings.organisation_id, await identity.organisation_name(session, settings.organisation_id)
