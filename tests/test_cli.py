@@ -20,13 +20,17 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from rolecall.app import create_app
+from rolecall.board.search import SearchQuery
+from rolecall.board.tantivy_index import TantivySearchIndex
 from rolecall.cli import app as cli
 from rolecall.config import Settings, get_settings
-from rolecall.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from rolecall.demo import DEMO_ACCOUNTS, DEMO_JOBS, DEMO_PASSWORD
 from rolecall.identity.models import Organisation, SigningKey, User
+from rolecall.jobs.models import Job
 from rolecall.platform import schema
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.tenancy import all_tenants
+from tests.factories import deliver
 
 T = TypeVar("T")
 PASSWORD = "a-long-enough-admin-password"
@@ -274,3 +278,63 @@ def test_production_with_a_real_secret_runs_but_refuses_demo_data(
     )
     assert created.exit_code == 0, created.output
     uuid.UUID(created.stdout.strip())
+
+
+async def board_search(url: str, index_path: Path, q: str) -> dict[str, Any]:
+    """Deliver pending events as the worker would, then search the public board over HTTP."""
+    application = create_app(
+        Settings(
+            environment="test",
+            database_url=url,
+            embedded_worker=False,
+            search_index_path=index_path,
+            search_sync_seconds=0,
+        )
+    )
+    async with LifespanManager(application):
+        await deliver(application)
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rolecall.test") as client:
+            response = await client.get("/v1/board/postings", params={"q": q})
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+
+def test_demo_opens_jobs_the_board_finds_and_adds_them_only_once(database_url: str, tmp_path: Path) -> None:
+    assert invoke("migrate").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    assert run(count(database_url, Job)) == len(DEMO_JOBS)
+    open_jobs = [spec for spec in DEMO_JOBS if spec.get("status", "open") == "open"]
+    found = run(board_search(database_url, tmp_path / "index", "engineer"))
+    assert found["total"] == len(open_jobs)
+    assert "Lead Back-End Engineer" in {item["title"] for item in found["items"]}
+
+
+def test_reindex_rebuilds_the_index_from_the_projection(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("migrate").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    run(board_search(database_url, tmp_path / "first", "engineer"))  # delivers events to the projection
+    open_jobs = sum(1 for spec in DEMO_JOBS if spec.get("status", "open") == "open")
+
+    monkeypatch.setenv("ROLECALL_SEARCH_INDEX_PATH", str(tmp_path / "rebuilt"))
+    result = invoke("reindex")
+    assert result.exit_code == 0, result.output
+    assert f"{open_jobs} open postings" in result.stdout
+    rebuilt = TantivySearchIndex(tmp_path / "rebuilt")
+    try:
+        assert run(rebuilt.search(SearchQuery(q="engineer"))).total == open_jobs
+        rebuilt.clear_sync()  # takes the directory's writer lock, as a running API's index follower does
+        locked = invoke("reindex")
+        assert locked.exit_code != 0
+        assert "Stop the API processes using it" in locked.output
+    finally:
+        rebuilt.close()
+
+    monkeypatch.setenv("ROLECALL_SEARCH_BACKEND", "database")
+    result = invoke("reindex")
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt in the database: {open_jobs} open postings" in result.stdout

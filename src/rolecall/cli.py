@@ -164,6 +164,31 @@ def demo() -> None:
         typer.echo(f"  {account.role:<15} {account.email:<26} password: {DEMO_PASSWORD}")
 
 
+@app.command()
+def reindex() -> None:
+    """Rebuild the board's search index from the database (the posting projection)."""
+    from rolecall.board.indexes import rebuild_search_index
+
+    settings = _settings()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await rebuild_search_index(settings, create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(run())
+    except ValueError as exc:  # tantivy reports a held directory lock as a ValueError
+        _fail(
+            f"cannot open the search index at {settings.search_index_path}: {exc}. "
+            "Stop the API processes using it, or rebuild into a new ROLECALL_SEARCH_INDEX_PATH."
+        )
+    where = "the database" if settings.search_backend == "database" else str(settings.search_index_path)
+    typer.echo(f"search index rebuilt in {where}: {count} open postings")
+
+
 @app.command("rotate-signing-key")
 def rotate_signing_key() -> None:
     """Start signing with a new key; the old one stays published until its tokens expire."""

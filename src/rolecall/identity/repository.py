@@ -95,3 +95,9 @@ async def revoke_auth_sessions(
     if user_id is not None:
         stmt = stmt.where(AuthSession.user_id == user_id)
     await session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+async def find_login(session: AsyncSession, email: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    stmt = select(User.id, User.organisation_id).where(User.email == email).execution_options(**all_tenants())
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else None

@@ -283,3 +283,8 @@ async def revoke_api_client(session: AsyncSession, principal: Principal, client_
 
 async def login_exists(session: AsyncSession, email: str) -> bool:
     return await repository.email_taken(session, email.strip().lower())
+
+
+async def find_login(session: AsyncSession, email: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(user id, organisation id) of a login name, for system tasks (the CLI) that act as that user."""
+    return await repository.find_login(session, email.strip().lower())

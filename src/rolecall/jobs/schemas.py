@@ -7,11 +7,9 @@ inside the band, hiring-team members are staff of this organisation) are checked
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
 
 from pydantic import (
     AnyHttpUrl,
@@ -23,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from rolecall.jobs.description import CountryCode, TimeZone
 from rolecall.roles.library.schema import Level
 
 EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
@@ -35,10 +34,10 @@ TeamRole = Literal["recruiter", "hiring_manager", "interviewer", "coordinator"]
 SalaryPeriod = Literal["year", "month", "hour"]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# The renderer's own types: a job that saves is a job that renders.
+Country = CountryCode
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-_UTC_OFFSET = re.compile(r"^UTC[+-](?:0?\d|1[0-4])(?::(?:00|30|45))?$")
 
 
 class _Body(BaseModel):
@@ -126,14 +125,6 @@ DEFAULT_STAGES: list[Stage] = [
 ]
 
 
-def _check_time_zones(values: list[str]) -> list[str]:
-    zones = available_timezones()
-    bad = [v for v in values if v not in zones and not _UTC_OFFSET.match(v)]
-    if bad:
-        raise ValueError(f"unknown time zone(s) {bad}: use IANA names (Europe/Berlin) or offsets (UTC+2)")
-    return values
-
-
 def _check_questions(values: list[Question]) -> list[Question]:
     keys = [q.key for q in values]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
@@ -161,7 +152,7 @@ class _JobFields(_Body):
     work_arrangement: WorkArrangement | None = None
     locations: list[Location] | None = Field(default=None, max_length=50)
     remote_countries: list[Country] | None = Field(default=None, max_length=250)
-    remote_time_zones: list[str] | None = Field(default=None, max_length=50)
+    remote_time_zones: list[TimeZone] | None = Field(default=None, max_length=50)
     openings: int | None = Field(default=None, ge=1, le=1000)
     salary: Salary | None = None
     show_salary: bool | None = None
@@ -169,11 +160,6 @@ class _JobFields(_Body):
     application_form: list[Question] | None = Field(default=None, max_length=50)
     stages: list[Stage] | None = Field(default=None, max_length=30)
     valid_through: datetime | None = None
-
-    @field_validator("remote_time_zones")
-    @classmethod
-    def _zones(cls, value: list[str] | None) -> list[str] | None:
-        return value if value is None else _check_time_zones(value)
 
     @field_validator("application_form")
     @classmethod

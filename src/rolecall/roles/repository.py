@@ -54,3 +54,7 @@ async def current_documents(session: AsyncSession) -> list[tuple[RoleProfileReco
         & (RoleProfileVersion.number == RoleProfileRecord.version),
     )
     return [(record, version) for record, version in await session.execute(stmt)]
+
+
+async def has_profiles(session: AsyncSession) -> bool:
+    return (await session.scalars(select(RoleProfileRecord.id).limit(1))).first() is not None

@@ -360,3 +360,7 @@ def normalise_skill(name: str) -> str | None:
     """The canonical skill id for what someone typed, or None: the one normalisation every context uses."""
     skill = default_taxonomy().normalise(name)
     return skill.id if skill is not None else None
+
+
+async def has_profiles(session: AsyncSession, principal: Principal) -> bool:
+    return await repository.has_profiles(session)
