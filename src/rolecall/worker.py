@@ -18,6 +18,7 @@ from rolecall.board import handlers as board_handlers  # noqa: F401 - registers 
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
 from rolecall.identity.tokens import KeyRing
+from rolecall.jobs import handlers as job_handlers  # noqa: F401 - registers the jobs context's consumers
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.events.outbox import purge_dispatched

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from datetime import datetime, timedelta
 
 import structlog
+from prometheus_client import Counter, Gauge
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +25,11 @@ from rolecall.board.models import BoardPosting
 from rolecall.board.tantivy_index import TantivySearchIndex
 
 log = structlog.get_logger("rolecall.board")
+SYNC_AGE = Gauge(
+    "rolecall_search_index_sync_age_seconds",
+    "Seconds since this process's search index last caught up with the posting projection",
+)
+SYNC_FAILURES = Counter("rolecall_search_index_sync_failures_total", "Failed search index sync rounds")
 OVERLAP = timedelta(seconds=10)
 BATCH = 2_000
 
@@ -33,6 +40,8 @@ class IndexSync:
         self.index = index
         self._applied: dict[uuid.UUID, datetime] = {}
         self._lock = asyncio.Lock()
+        self._caught_up_at = time.monotonic()
+        SYNC_AGE.set_function(lambda: time.monotonic() - self._caught_up_at)
 
     def _since(self) -> datetime | None:
         saved = self.index.checkpoint()
@@ -78,6 +87,7 @@ class IndexSync:
             if since is not None:  # forget what is safely older than the overlap window
                 horizon = since - OVERLAP
                 self._applied = {k: v for k, v in self._applied.items() if v >= horizon}
+            self._caught_up_at = time.monotonic()
             return applied
 
     async def rebuild(self) -> int:
@@ -92,6 +102,7 @@ class IndexSync:
             try:
                 await self.sync_once()
             except Exception:
+                SYNC_FAILURES.inc()
                 log.exception("search_index_sync_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)

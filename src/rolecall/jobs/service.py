@@ -128,10 +128,25 @@ async def update_settings(
         target_id=settings.id,
         changed_fields=changes.keys(),
     )
-    # Every open posting shows these facts: republish them so the board is not stale.
-    for job in await repository.open_jobs(session):
-        await _emit(session, principal, "job.updated", job)
+    await republish_open_jobs(session, principal)
     return settings
+
+
+async def republish_open_jobs(
+    session: AsyncSession, principal: Principal, *, actor: str | None = None
+) -> int:
+    """Open postings show organisation facts (name, settings): publish them again after those change.
+
+    The job's version is bumped because its public representation changed; the board ignores any
+    event whose version it has already seen, so an unchanged version would be dropped there.
+    """
+    jobs = await repository.open_jobs(session)
+    for job in jobs:
+        job.version += 1
+    await session.flush()
+    for job in jobs:
+        await _emit(session, principal, "job.updated", job, actor=actor)
+    return len(jobs)
 
 
 # --- validation against the profile and the organisation --------------------------------------
@@ -340,12 +355,17 @@ async def transition(
 
 
 async def _emit(
-    session: AsyncSession, principal: Principal, event_type: str, job: Job, changed: Any = ()
+    session: AsyncSession,
+    principal: Principal,
+    event_type: str,
+    job: Job,
+    changed: Any = (),
+    actor: str | None = None,
 ) -> None:
     action = event_type.split(".", 1)[1]
     audit.record(
         session,
-        actor=principal.actor,
+        actor=actor or principal.actor,
         action=event_type,
         target_type="job",
         target_id=job.id,

@@ -107,12 +107,15 @@ def parse_document(data: dict[str, Any]) -> RoleProfile:
 async def _graph(session: AsyncSession, replacing: RoleProfile | None = None) -> Library:
     """Library plus the organisation's profiles, the organisation's shadowing library ids."""
     profiles = {p.id: p for p in load_library()}
-    for _record, version in await repository.current_documents(session):
-        document = stored_document(version.document)
+    for document in (await _organisation_documents(session)).values():
         profiles[document.id] = document
     if replacing is not None:
         profiles[replacing.id] = replacing
     return Library(profiles.values(), check=False)
+
+
+async def _organisation_documents(session: AsyncSession) -> dict[str, RoleProfile]:
+    return {r.slug: stored_document(v.document) for r, v in await repository.current_documents(session)}
 
 
 async def _check_paths(session: AsyncSession, document: RoleProfile) -> None:
@@ -351,9 +354,9 @@ async def profile_paths(
 ) -> PathsOut:
     """Paths in the organisation's graph: its own profiles shadow library profiles with the same id."""
     record = await _get_record(session, profile_id)
-    graph = await _graph(session)
-    org_slugs = {r.slug for r, _v in await repository.current_documents(session)}
-    return _paths(graph, record.slug, level, org_slugs)
+    own = await _organisation_documents(session)
+    graph = Library({**{p.id: p for p in load_library()}, **own}.values(), check=False)
+    return _paths(graph, record.slug, level, set(own))
 
 
 def normalise_skill(name: str) -> str | None:
