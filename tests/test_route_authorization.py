@@ -42,9 +42,12 @@ EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", 
 
 
 @pytest.fixture(scope="module")
-def static_app() -> FastAPI:
+def static_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     """The app as built for production, never started: enough to inspect its routes."""
-    return create_app(Settings(environment="test", database_url="sqlite+aiosqlite:///:memory:"))
+    index = tmp_path_factory.mktemp("index")
+    return create_app(
+        Settings(environment="test", database_url="sqlite+aiosqlite:///:memory:", search_index_path=index)
+    )
 
 
 def declarations(dependant: Dependant) -> Iterator[tuple[str, frozenset[str]]]:

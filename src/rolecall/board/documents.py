@@ -37,3 +37,28 @@ def search_document(posting: dict[str, Any]) -> PostingDocument:
         salary_max=salary["max"] * _PER_YEAR[salary["period"]] if salary else None,
         salary_currency=salary["currency"] if salary else None,
     )
+
+
+SUMMARY_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "organisation",
+    "level",
+    "department",
+    "employment_type",
+    "work_arrangement",
+    "locations",
+    "remote_countries",
+    "skills",
+    "salary",
+    "published_at",
+    "valid_through",
+)
+
+
+def summary_of(posting: dict[str, Any]) -> dict[str, Any]:
+    """What a search result shows of a posting (see ``PostingSummary``); a few hundred bytes."""
+    summary = {key: posting.get(key) for key in SUMMARY_FIELDS}
+    summary["organisation"] = {k: posting["organisation"][k] for k in ("slug", "name")}
+    return summary

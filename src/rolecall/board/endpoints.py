@@ -161,12 +161,15 @@ async def search_organisation_postings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    await service.organisation(session, org_slug)
     p = _params(
         q, location, work_arrangement, level, department, employment_type, skills, salary, [],
         salary_at_least, sort, limit, cursor,
     )  # fmt: skip
-    return await _search(request, session, p, org_slug)
+    # Search first, then check the address: the database index searches in its own transaction,
+    # which on SQLite must not start while this request's session holds the write lock.
+    response = await _search(request, session, p, org_slug)
+    await service.organisation(session, org_slug)
+    return response
 
 
 def _base_url(request: Request) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.board import database_index
-from rolecall.board.documents import search_document
+from rolecall.board.documents import search_document, summary_of
 from rolecall.board.models import BoardPosting
 from rolecall.platform.clock import utcnow
 from rolecall.platform.events.envelope import CloudEvent
@@ -31,7 +31,9 @@ async def project_job(session: AsyncSession, event: CloudEvent) -> None:
     job_id = uuid.UUID(job["id"])
     version = int(job["version"])
     posting = data.get("posting") if job["status"] == "open" else None
-    row = await session.get(BoardPosting, job_id)
+    # Locked: two workers may handle two versions of one job at once; the later lock holder must
+    # see the earlier one's write, or an older version could overwrite a newer one.
+    row = await session.get(BoardPosting, job_id, with_for_update=True)
     if row is not None and row.job_version >= version:
         return
     now = utcnow()
@@ -43,13 +45,14 @@ async def project_job(session: AsyncSession, event: CloudEvent) -> None:
     row.job_version, row.changed_at = version, now
     if posting is None:
         was_live = row.live
-        row.live, row.document = False, None
+        row.live, row.document, row.summary = False, None, None
         if was_live:
             await session.flush()
             await database_index.delete_documents(session, [job_id])
         return
     row.live = True
     row.document = posting
+    row.summary = summary_of(posting)
     row.organisation_slug = posting["organisation"]["slug"]
     row.listed = bool(posting["organisation"]["listed"])
     row.published_at = datetime.fromisoformat(posting["published_at"])

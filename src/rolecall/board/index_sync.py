@@ -41,7 +41,6 @@ class IndexSync:
         self._applied: dict[uuid.UUID, datetime] = {}
         self._lock = asyncio.Lock()
         self._caught_up_at = time.monotonic()
-        SYNC_AGE.set_function(lambda: time.monotonic() - self._caught_up_at)
 
     def _since(self) -> datetime | None:
         saved = self.index.checkpoint()
@@ -98,6 +97,8 @@ class IndexSync:
         return await self.sync_once()
 
     async def run_forever(self, stop: asyncio.Event, interval: float) -> None:
+        # The gauge describes the running follower only; a process without one exports no lag.
+        SYNC_AGE.set_function(lambda: time.monotonic() - self._caught_up_at)
         while not stop.is_set():
             try:
                 await self.sync_once()

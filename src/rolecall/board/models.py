@@ -118,5 +118,7 @@ class BoardPosting(Base):
     live: Mapped[bool] = mapped_column(Boolean, default=False)
     job_version: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The list-view subset of ``document``: search pages read only this, never the full descriptions.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     published_at: Mapped[datetime | None] = mapped_column()
     changed_at: Mapped[datetime] = mapped_column(index=True)

@@ -53,6 +53,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from html.parser import HTMLParser
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from zoneinfo import available_timezones
@@ -101,6 +102,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
+    "render_text",
     "validate_override",
 ]
 
@@ -1257,3 +1259,52 @@ def validate_override(name: str, source: str) -> None:
             render_markdown(sample, overrides={name: source})
         else:
             render_html(sample, overrides={name: source})
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+_BLOCK_TAGS: Final = frozenset(
+    {"article", "section", "header", "h1", "h2", "h3", "p", "ul", "ol", "li", "div", "br"}
+)
+
+
+class _TextCollector(HTMLParser):
+    """Text of an HTML fragment, one line per block element, list items as ``- item``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._line: list[str] = []
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._line).split())
+        if text:
+            self.lines.append(text)
+        self._line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self._flush()
+            if tag == "li":
+                self._line.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        self._line.append(data)
+
+
+def render_text(input: JobDescriptionInput, *, overrides: Mapping[str, str] | None = None) -> str:
+    """The description as plain text (no markup), for search indexes and text-only feeds.
+
+    Derived from the HTML sections, so it says exactly what the published page says, overrides
+    included; the JSON-LD block is not part of it.
+    """
+    collector = _TextCollector()
+    for section in _html_sections(input, _checked_overrides(overrides)):
+        collector.feed(str(section["body"]))
+        collector.close()
+        collector._flush()
+    return "\n".join(collector.lines)

@@ -177,7 +177,11 @@ def build(job: Job, profile: RoleProfile, settings: JobSettings, organisation_na
         "published_at": (job.first_opened_at or utcnow()).isoformat(),
         "updated_at": utcnow().isoformat(),
         "valid_through": job.valid_through.isoformat() if job.valid_through else None,
-        "description": {"markdown": markdown, "html": html, "text": markdown},
+        "description": {
+            "markdown": markdown,
+            "html": html,
+            "text": jd.render_text(data, overrides=overrides),
+        },
         "json_ld": jd.job_posting_jsonld(data, overrides=overrides),
         "application_form": job.application_form,
         "apply_url": f"/v1/board/postings/{job.id}/applications",

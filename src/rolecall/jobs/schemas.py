@@ -125,6 +125,15 @@ DEFAULT_STAGES: list[Stage] = [
 ]
 
 
+def _no_duplicates(values: list[Any], what: str) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        key = value.casefold() if isinstance(value, str) else value
+        if key in seen:
+            raise ValueError(f"{what} are listed twice: {value!r}")
+        seen.add(key)
+
+
 def _check_questions(values: list[Question]) -> list[Question]:
     keys = [q.key for q in values]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
@@ -160,6 +169,20 @@ class _JobFields(_Body):
     application_form: list[Question] | None = Field(default=None, max_length=50)
     stages: list[Stage] | None = Field(default=None, max_length=30)
     valid_through: datetime | None = None
+
+    @field_validator("locations")
+    @classmethod
+    def _distinct_locations(cls, value: list[Location] | None) -> list[Location] | None:
+        if value is not None:
+            _no_duplicates([loc.display for loc in value], "locations")
+        return value
+
+    @field_validator("remote_countries", "remote_time_zones")
+    @classmethod
+    def _distinct_places(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            _no_duplicates(value, "remote countries and time zones")
+        return value
 
     @field_validator("application_form")
     @classmethod

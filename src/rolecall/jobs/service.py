@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -63,6 +64,10 @@ def _problem(field: str, message: str) -> Unprocessable:
 # --- organisation settings --------------------------------------------------------------------
 
 
+# Board addresses live under /v1/board/{slug}/…, beside the board's own fixed paths.
+RESERVED_SLUGS = frozenset({"postings", "feeds", "search", "organisations", "sitemap", "v1", "api"})
+
+
 def _slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50] or "careers"
@@ -76,7 +81,7 @@ async def get_settings(session: AsyncSession, principal: Principal) -> JobSettin
     organisation = await identity.get_organisation(session, principal)
     base = _slugify(organisation.name)
     slug, n = base, 1
-    while await repository.slug_taken(session, slug):
+    while slug in RESERVED_SLUGS or await repository.slug_taken(session, slug):
         n += 1
         slug = f"{base}-{n}"
     settings = JobSettings(
@@ -99,8 +104,12 @@ async def update_settings(
     settings = await get_settings(session, principal)
     check_if_match(if_match, settings.id, settings.version)
     changes = body.model_dump(exclude_unset=True, mode="json")
+    if not changes:
+        return settings  # nothing changed: no new version, no republishing
     if "board_slug" in changes and changes["board_slug"] is None:
         raise _problem("board_slug", "The board slug cannot be empty.")
+    if changes.get("board_slug") in RESERVED_SLUGS:
+        raise _problem("board_slug", f"{changes['board_slug']!r} is reserved for the board's own addresses.")
     if changes.get("board_slug") not in (None, settings.board_slug) and await repository.slug_taken(
         session, changes["board_slug"]
     ):
@@ -208,6 +217,12 @@ def _check_places(
         )
 
 
+def _check_valid_through(value: datetime | None) -> None:
+    # A posting's closing date is after it was posted; any date still in the future is.
+    if value is not None and value <= utcnow():
+        raise _problem("valid_through", "valid_through must be in the future.")
+
+
 # --- jobs -------------------------------------------------------------------------------------
 
 
@@ -243,6 +258,7 @@ async def create_job(session: AsyncSession, principal: Principal, body: JobCreat
             "level",
             f"Profile {profile.id!r} has no level {body.level!r} (it has {', '.join(profile.level_names)}).",
         )
+    _check_valid_through(body.valid_through)
     locations = dump(body.locations or [])
     countries, zones = body.remote_countries or [], body.remote_time_zones or []
     _check_places(body.work_arrangement, locations, countries, zones)
@@ -302,6 +318,8 @@ async def update_job(
     _check_places(arrangement, locations, countries, zones)
     if "salary" in changes:
         _check_salary(profile, job.level, body.salary)
+    if "valid_through" in changes:
+        _check_valid_through(body.valid_through)
     if body.hiring_team is not None:
         await _check_team(session, principal, body.hiring_team)
     for key in changes:
@@ -327,8 +345,9 @@ async def transition(
 ) -> Job:
     job = await _get(session, job_id)
     if job.status not in _ALLOWED[action]:
+        article = "An" if job.status[0] in "aeiou" else "A"
         raise Conflict(
-            f"A {job.status} job cannot be {'opened' if action == 'open' else action + 'd'}; "
+            f"{article} {job.status} job cannot be {'opened' if action == 'open' else action + 'd'}; "
             f"allowed from: {', '.join(sorted(_ALLOWED[action]))}."
         )
     now = utcnow()

@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("live", sa.Boolean(), nullable=False),
         sa.Column("job_version", sa.Integer(), nullable=False),
         sa.Column("document", sa.JSON(), nullable=True),
+        sa.Column("summary", sa.JSON(), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         _org_fk("board_postings"),
