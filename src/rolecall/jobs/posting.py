@@ -20,6 +20,7 @@ _LEVEL_WORDS = {"mid": "Mid-level"}
 
 
 def default_title(level: str, profile_title: str) -> str:
+    # Profile titles are at most 120 characters, so the level word always fits the 200 of a job title.
     return f"{_LEVEL_WORDS.get(level, level.capitalize())} {profile_title}"
 
 
@@ -34,11 +35,11 @@ def _company(settings: JobSettings | None, name: str | None) -> jd.Company:
     if settings is None or name is None:
         return jd.Company(name=name or "Your company")
     extra: dict[str, Any] = {}
-    if settings.equal_opportunity:
+    if settings.equal_opportunity and settings.equal_opportunity.strip():
         extra["equal_opportunity"] = settings.equal_opportunity
     return jd.Company(
         name=name,
-        about=settings.about or None,
+        about=(settings.about or "").strip() or None,
         website_url=settings.website,
         logo_url=settings.logo_url,
         benefits=tuple(settings.benefits),

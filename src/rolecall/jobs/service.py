@@ -70,7 +70,7 @@ RESERVED_SLUGS = frozenset({"postings", "feeds", "search", "organisations", "sit
 
 def _slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50] or "careers"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-") or "careers"
 
 
 async def get_settings(session: AsyncSession, principal: Principal) -> JobSettings:
@@ -106,8 +106,12 @@ async def update_settings(
     changes = body.model_dump(exclude_unset=True, mode="json")
     if not changes:
         return settings  # nothing changed: no new version, no republishing
-    if "board_slug" in changes and changes["board_slug"] is None:
-        raise _problem("board_slug", "The board slug cannot be empty.")
+    for required in ("board_slug", "listed", "show_salary"):
+        if required in changes and changes[required] is None:
+            raise _problem(required, f"{required} cannot be null.")
+    for text in ("about", "equal_opportunity"):  # blank text is no text: the default applies
+        if text in changes and changes[text] is not None and not changes[text].strip():
+            changes[text] = None
     if changes.get("board_slug") in RESERVED_SLUGS:
         raise _problem("board_slug", f"{changes['board_slug']!r} is reserved for the board's own addresses.")
     if changes.get("board_slug") not in (None, settings.board_slug) and await repository.slug_taken(
@@ -208,7 +212,8 @@ def _check_places(
     arrangement: str, locations: list[dict[str, Any]], countries: list[str], zones: list[str]
 ) -> None:
     if arrangement in ("onsite", "hybrid") and not locations:
-        raise _problem("locations", f"An {arrangement} job needs at least one location.")
+        article = "An" if arrangement == "onsite" else "A"
+        raise _problem("locations", f"{article} {arrangement} job needs at least one location.")
     if arrangement != "remote" and (countries or zones):
         raise _problem("remote_countries", "Remote countries and time zones apply to remote jobs only.")
     if arrangement == "remote" and not (countries or locations):

@@ -311,7 +311,8 @@ async def pinned_profile(
     number = record.version if version is None else version
     row = await repository.get_version(session, record.id, number)
     if row is None:
-        raise Unprocessable(f"Role profile {record.slug!r} has no version {number}.")
+        message = f"Role profile {record.slug!r} has no version {number}."
+        raise Unprocessable(message, extra={"errors": [{"field": "profile_version", "message": message}]})
     return PinnedProfile(record.id, number, stored_document(row.document))
 
 

@@ -21,6 +21,8 @@ LEVEL_ORDER: tuple[Level, ...] = get_args(Level)
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 CategoryKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Names shown as a job's title or department; they must fit the columns and headings that hold them.
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 SocCode = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{4}\.\d{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Proficiency = Annotated[int, Field(ge=1, le=5)]
@@ -142,8 +144,8 @@ class SalaryBand(_Document):
 
 class RoleProfile(_Document):
     id: Slug
-    title: Text
-    job_family: list[Text] = Field(min_length=1)
+    title: ShortText
+    job_family: list[ShortText] = Field(min_length=1)
     soc_code: SocCode
     summary: Text
     responsibilities: Responsibilities
