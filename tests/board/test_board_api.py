@@ -191,7 +191,10 @@ async def test_every_filter_narrows_the_search_and_repeats_are_or(
     assert _facet(everything, "employment_type") == {"full_time": 1, "contract": 1, "part_time": 1}
     assert _facet(everything, "salary") == {"150000-200000": 1, "50000-100000": 1}
     assert _facet(everything, "organisation") == {slug: 3}
-    assert _facet(everything, "skills")["postgresql"] == 2
+    assert len(everything["facets"]["skills"]) == 20  # the default facet_limit: the 20 most frequent
+    assert _facet(await _search(client, facet_limit=1000), "skills")["postgresql"] == 2
+    top = (await _search(client, facet_limit=2))["facets"]["skills"]
+    assert [entry["count"] for entry in top] == [3, 3]  # skills every job's profile shares come first
 
     async def ids(**params: Any) -> list[str]:
         return sorted(_ids(await _search(client, **params)))

@@ -7,6 +7,7 @@ Responses carry a strong ``ETag`` of their body and ``Cache-Control: public``; a
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from rolecall.platform.auth import PUBLIC, DbSession
 router = APIRouter(prefix="/v1/board", tags=["board"], dependencies=[PUBLIC])
 Values = Annotated[list[str], Query(max_length=20)]
 XML = "application/xml"
+FacetLimit = Annotated[int, Query(ge=1, le=1000, description="Most frequent values returned per facet")]
 
 
 def _cached(request: Request, body: bytes, media_type: str) -> Response:
@@ -45,6 +47,7 @@ def _index(request: Request) -> SearchIndex:
 
 class _SearchParams(BaseModel):
     q: str
+    facet_limit: int
     filters: dict[FacetName, tuple[str, ...]]
     salary_at_least: int | None
     sort: Literal["relevance", "date"]
@@ -66,6 +69,7 @@ def _params(
     sort: Literal["relevance", "date"],
     limit: int,
     cursor: str | None,
+    facet_limit: int,
 ) -> _SearchParams:
     given: dict[FacetName, list[str]] = {
         "location": location,
@@ -82,6 +86,7 @@ def _params(
         filters["skills"] = service.normalise_skills(filters["skills"])
     return _SearchParams(
         q=q.strip(),
+        facet_limit=facet_limit,
         filters=filters,
         salary_at_least=salary_at_least,
         sort=sort,
@@ -100,7 +105,9 @@ async def _search(request: Request, session: DbSession, p: _SearchParams, org: s
         offset=p.offset,
         limit=p.limit,
     )
-    return _json(request, await service.search(session, _index(request), query))
+    found = await service.search(session, _index(request), query, facet_limit=p.facet_limit)
+    body = json.dumps(found, separators=(",", ":"), ensure_ascii=False).encode()
+    return _cached(request, body, "application/json")
 
 
 _SEARCH_DOC: dict[int | str, dict[str, Any]] = {
@@ -128,10 +135,11 @@ async def search_postings(
     sort: Literal["relevance", "date"] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    facet_limit: FacetLimit = 20,
 ) -> Response:
     p = _params(
         q, location, work_arrangement, level, department, employment_type, skills, salary, organisation,
-        salary_at_least, sort, limit, cursor,
+        salary_at_least, sort, limit, cursor, facet_limit,
     )  # fmt: skip
     return await _search(request, session, p, None)
 
@@ -160,10 +168,11 @@ async def search_organisation_postings(
     sort: Literal["relevance", "date"] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    facet_limit: FacetLimit = 20,
 ) -> Response:
     p = _params(
         q, location, work_arrangement, level, department, employment_type, skills, salary, [],
-        salary_at_least, sort, limit, cursor,
+        salary_at_least, sort, limit, cursor, facet_limit,
     )  # fmt: skip
     # Search first, then check the address: the database index searches in its own transaction,
     # which on SQLite must not start while this request's session holds the write lock.

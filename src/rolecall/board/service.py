@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolecall.board import feeds
 from rolecall.board.documents import summary_of
 from rolecall.board.models import BoardPosting
-from rolecall.board.schemas import FacetValue, PostingDetail, PostingSummary, SearchResponse
+from rolecall.board.schemas import PostingDetail, PostingSummary
 from rolecall.board.search import InvalidQuery, SearchIndex, SearchQuery
 from rolecall.jobs import service as jobs
 from rolecall.platform.errors import BadRequest, NotFound
@@ -64,24 +64,35 @@ async def _live(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UU
     return {row.id: row for row in (await session.scalars(stmt)).all()}
 
 
-async def _summaries(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PostingSummary]:
+async def _summaries(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Stored list-view summaries by id. They were built from a validated posting when projected,
+    so they are served as stored: validating twenty of them again on every search cost more than
+    the search itself."""
     if not ids:
         return {}
     stmt = select(BoardPosting.id, BoardPosting.summary).where(
         BoardPosting.id.in_(ids), BoardPosting.live.is_(True)
     )
     rows = (await session.execute(stmt)).all()
-    found = {row_id: summary(data) for row_id, data in rows if data}
+    found = {row_id: data for row_id, data in rows if data}
     # Rows written without a summary (loaded by hand, e.g. the benchmark) fall back to the document.
     missing = [row_id for row_id, data in rows if not data]
     if missing:
         for row_id, posting in (await _live(session, missing)).items():
             if posting.document:
-                found[row_id] = summary(summary_of(posting.document))
+                found[row_id] = summary_of(posting.document)
     return found
 
 
-async def search(session: AsyncSession, index: SearchIndex, query: SearchQuery) -> SearchResponse:
+async def search(
+    session: AsyncSession, index: SearchIndex, query: SearchQuery, *, facet_limit: int = 20
+) -> dict[str, Any]:
+    """One page of hits plus, per facet, the ``facet_limit`` most frequent values, JSON-ready in
+    the shape of :class:`SearchResponse`.
+
+    A broad query on a large board has hundreds of locations and organisations; a page shows a
+    handful, and shipping all of them made serialisation the most expensive part of a search.
+    """
     if query.offset > MAX_OFFSET:
         raise BadRequest(f"Results past {MAX_OFFSET} are not paged; narrow the search or use the feeds.")
     try:
@@ -94,10 +105,10 @@ async def search(session: AsyncSession, index: SearchIndex, query: SearchQuery) 
     end = query.offset + len(result.hits)
     cursor = encode_cursor(end) if end < result.total and end <= MAX_OFFSET else None
     facets = {
-        name: [FacetValue(value=c.value, count=c.count) for c in counts]
+        name: [{"value": c.value, "count": c.count} for c in counts[:facet_limit]]
         for name, counts in result.facets.items()
     }
-    return SearchResponse(items=items, total=result.total, facets=facets, next_cursor=cursor)
+    return {"items": items, "total": result.total, "facets": facets, "next_cursor": cursor}
 
 
 async def posting(session: AsyncSession, posting_id: uuid.UUID) -> PostingDetail:
