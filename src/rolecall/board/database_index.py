@@ -49,7 +49,6 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import tantivy
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -73,6 +72,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import CTE
 
+from rolecall.board.analysis import text_analyzer
 from rolecall.board.models import (
     SEARCH_FTS_TABLE,
     SEARCH_VECTOR_COLUMN,
@@ -113,20 +113,7 @@ _PG_WEIGHTS = [0.0, 0.2, 0.4, 1.0]
 _FTS_BOOSTS = (5.0, 2.0, 1.0)  # title, skills, body
 
 
-def _build_analyzer() -> Any:
-    """Must stay the chain of ``rolecall.board.tantivy_index`` (its analyzer is private there);
-    ``tests/board/test_database_index.py`` compares what the two adapters match."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
-_ANALYZER = _build_analyzer()
+_ANALYZER = text_analyzer()
 
 
 def _clean(text: str) -> str:

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from rolecall.board import feeds, service
@@ -56,21 +56,21 @@ class _SearchParams(BaseModel):
 
 
 def _params(
-    q: str,
-    location: list[str],
-    work_arrangement: list[str],
-    level: list[str],
-    department: list[str],
-    employment_type: list[str],
-    skills: list[str],
-    salary: list[str],
-    organisation: list[str],
-    salary_at_least: int | None,
-    sort: Literal["relevance", "date"],
-    limit: int,
-    cursor: str | None,
-    facet_limit: int,
+    q: Annotated[str, Query(max_length=500, description="Free text over title, skills and description")] = "",
+    location: Values = [],  # noqa: B006 - FastAPI copies defaults
+    work_arrangement: Values = [],  # noqa: B006
+    level: Values = [],  # noqa: B006
+    department: Values = [],  # noqa: B006
+    employment_type: Values = [],  # noqa: B006
+    skills: Values = [],  # noqa: B006
+    salary: Values = [],  # noqa: B006
+    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    facet_limit: FacetLimit = 20,
 ) -> _SearchParams:
+    """The query parameters both boards share (the cross-organisation one adds ``organisation``)."""
     given: dict[FacetName, list[str]] = {
         "location": location,
         "work_arrangement": work_arrangement,
@@ -79,7 +79,6 @@ def _params(
         "employment_type": employment_type,
         "skills": skills,
         "salary": salary,
-        "organisation": organisation,
     }
     filters: dict[FacetName, tuple[str, ...]] = {k: tuple(v) for k, v in given.items() if v}
     if "skills" in filters:
@@ -93,6 +92,9 @@ def _params(
         limit=limit,
         offset=service.decode_cursor(cursor) if cursor else 0,
     )
+
+
+SearchParams = Annotated[_SearchParams, Depends(_params)]
 
 
 async def _search(request: Request, session: DbSession, p: _SearchParams, org: str | None) -> Response:
@@ -122,25 +124,11 @@ _SEARCH_DOC: dict[int | str, dict[str, Any]] = {
 async def search_postings(
     request: Request,
     session: DbSession,
-    q: Annotated[str, Query(max_length=500, description="Free text over title, skills and description")] = "",
-    location: Values = [],  # noqa: B006 - FastAPI copies defaults
-    work_arrangement: Values = [],  # noqa: B006
-    level: Values = [],  # noqa: B006
-    department: Values = [],  # noqa: B006
-    employment_type: Values = [],  # noqa: B006
-    skills: Values = [],  # noqa: B006
-    salary: Values = [],  # noqa: B006
+    p: SearchParams,
     organisation: Values = [],  # noqa: B006
-    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
-    sort: Literal["relevance", "date"] = "relevance",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    facet_limit: FacetLimit = 20,
 ) -> Response:
-    p = _params(
-        q, location, work_arrangement, level, department, employment_type, skills, salary, organisation,
-        salary_at_least, sort, limit, cursor, facet_limit,
-    )  # fmt: skip
+    if organisation:
+        p.filters["organisation"] = tuple(organisation)
     return await _search(request, session, p, None)
 
 
@@ -153,27 +141,8 @@ async def read_posting(posting_id: uuid.UUID, request: Request, session: DbSessi
     "/{org_slug}/postings", response_class=Response, responses=_SEARCH_DOC, summary="One organisation's board"
 )
 async def search_organisation_postings(
-    org_slug: str,
-    request: Request,
-    session: DbSession,
-    q: Annotated[str, Query(max_length=500)] = "",
-    location: Values = [],  # noqa: B006
-    work_arrangement: Values = [],  # noqa: B006
-    level: Values = [],  # noqa: B006
-    department: Values = [],  # noqa: B006
-    employment_type: Values = [],  # noqa: B006
-    skills: Values = [],  # noqa: B006
-    salary: Values = [],  # noqa: B006
-    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
-    sort: Literal["relevance", "date"] = "relevance",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    facet_limit: FacetLimit = 20,
+    org_slug: str, request: Request, session: DbSession, p: SearchParams
 ) -> Response:
-    p = _params(
-        q, location, work_arrangement, level, department, employment_type, skills, salary, [],
-        salary_at_least, sort, limit, cursor, facet_limit,
-    )  # fmt: skip
     # Search first, then check the address: the database index searches in its own transaction,
     # which on SQLite must not start while this request's session holds the write lock.
     response = await _search(request, session, p, org_slug)

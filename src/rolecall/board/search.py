@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 FacetName = Literal[
     "location",
@@ -29,16 +29,7 @@ FacetName = Literal[
     "salary",
     "organisation",
 ]
-FACETS: tuple[FacetName, ...] = (
-    "location",
-    "work_arrangement",
-    "level",
-    "department",
-    "employment_type",
-    "skills",
-    "salary",
-    "organisation",
-)
+FACETS: tuple[FacetName, ...] = get_args(FacetName)
 
 # More distinct words than this in one query is an InvalidQuery on every adapter.
 MAX_QUERY_TERMS = 32

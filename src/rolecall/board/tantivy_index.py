@@ -97,6 +97,7 @@ from typing import Any, cast
 import anyio.to_thread
 import tantivy
 
+from rolecall.board.analysis import text_analyzer
 from rolecall.board.search import (
     FACETS,
     SALARY_BUCKETS,
@@ -141,14 +142,7 @@ Hit = tuple[Any, tantivy.DocAddress]  # (score or published_us, address) as tant
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
+    return text_analyzer()
 
 
 def _schema() -> tantivy.Schema:
