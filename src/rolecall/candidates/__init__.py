@@ -1,0 +1,1 @@
+"""Candidates: people who apply, their resumes and personal data."""
