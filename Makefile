@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export ROLECALL_DATABASE_URL ?= sqlite+aiosqlite:///./var/rolecall.db
 
-.PHONY: run test install install-dev lint typecheck contracts pytest migrate demo worker clean
+.PHONY: run test install install-dev lint typecheck contracts pytest migrate demo worker clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rolecall needs Python 3.11 or newer"'
@@ -39,8 +39,8 @@ worker: migrate
 	$(BIN)/rolecall worker
 
 lint: install-dev
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -55,3 +55,9 @@ test: lint typecheck contracts pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# The board search benchmark (minutes, not part of `make test`): see bench/README.md. SIZE=1000000 for the 1M run.
+SIZE ?= 100000
+bench: install-dev
+	$(BIN)/python -m bench.generate --size $(SIZE)
+	$(BIN)/python -m bench.run --size $(SIZE) --budget 120 --limit ilike=80
