@@ -8,13 +8,16 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import rolecall.worker  # noqa: F401 - registers every context's event handlers
 from rolecall.identity import service as identity
 from rolecall.platform.db import transaction
+from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
+from rolecall.platform.tenancy import all_tenants
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -127,3 +130,27 @@ async def open_job(
     await deliver(app)
     body: dict[str, Any] = response.json()
     return body
+
+
+async def update_job_settings(client: httpx.AsyncClient, tenant: Tenant, **changes: object) -> dict[str, Any]:
+    """PATCH /v1/job-settings with the current ETag; returns the new settings."""
+    current = await client.get("/v1/job-settings", headers=tenant.headers)
+    assert current.status_code == 200, current.text
+    response = await client.patch(
+        "/v1/job-settings", headers={**tenant.headers, "If-Match": current.headers["etag"]}, json=changes
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def job_events(sessionmaker: async_sessionmaker[AsyncSession], job_id: str) -> list[OutboxEvent]:
+    """The outbox events about one job, oldest first."""
+    async with transaction(sessionmaker) as session:
+        stmt = (
+            select(OutboxEvent)
+            .where(OutboxEvent.subject == f"jobs/{job_id}")
+            .order_by(OutboxEvent.id)
+            .execution_options(**all_tenants())
+        )
+        return list((await session.scalars(stmt)).all())

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.roles.taxonomy import default_taxonomy
 from tests.conftest import FrozenClock
 from tests.factories import Tenant, create_job, create_tenant, create_user, deliver, fork_profile, open_job
+from tests.factories import update_job_settings as _patch_settings
 from tests.platform.problems import assert_problem
 
 BASE = "http://rolecall.test"
@@ -57,17 +58,6 @@ async def _slug(client: httpx.AsyncClient, tenant: Tenant) -> str:
     assert response.status_code == 200, response.text
     slug: str = response.json()["board_slug"]
     return slug
-
-
-async def _patch_settings(client: httpx.AsyncClient, tenant: Tenant, **changes: Any) -> dict[str, Any]:
-    current = await client.get("/v1/job-settings", headers=tenant.headers)
-    assert current.status_code == 200, current.text
-    response = await client.patch(
-        "/v1/job-settings", headers={**tenant.headers, "If-Match": current.headers["etag"]}, json=changes
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def _patch_job(

@@ -6,13 +6,9 @@ import re
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.platform.db import transaction
-from rolecall.platform.events.models import OutboxEvent
-from rolecall.platform.tenancy import all_tenants
-from tests.factories import Tenant, create_job, create_tenant, create_user
+from tests.factories import Tenant, create_job, create_tenant, create_user, job_events
 from tests.platform.problems import assert_problem
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -34,17 +30,6 @@ async def patch_settings(
     if etag is not None:
         headers["If-Match"] = etag
     return await client.patch("/v1/job-settings", headers=headers, json=body)
-
-
-async def job_events(sessionmaker: async_sessionmaker[AsyncSession], job_id: str) -> list[OutboxEvent]:
-    async with transaction(sessionmaker) as session:
-        stmt = (
-            select(OutboxEvent)
-            .where(OutboxEvent.subject == f"jobs/{job_id}")
-            .order_by(OutboxEvent.id)
-            .execution_options(**all_tenants())
-        )
-        return list((await session.scalars(stmt)).all())
 
 
 async def markdown_of(client: httpx.AsyncClient, tenant: Tenant, job_id: str) -> str:

@@ -9,16 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.jobs.schemas import DEFAULT_STAGES
-from rolecall.platform.db import transaction
-from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.http import etag_for
-from rolecall.platform.tenancy import all_tenants
 from tests.conftest import FrozenClock
-from tests.factories import PASSWORD, Tenant, create_job, create_user, fork_profile, job_body
+from tests.factories import PASSWORD, Tenant, create_job, create_user, fork_profile, job_body, job_events
+from tests.factories import update_job_settings as update_settings
 from tests.platform.problems import assert_problem
 
 BAND = "Unspecified (US dollar range): 100,000-160,000 USD"
@@ -76,28 +73,6 @@ async def act(
     client: httpx.AsyncClient, tenant: Tenant, job_id: str, action: str, body: dict[str, Any] | None = None
 ) -> httpx.Response:
     return await client.post(f"/v1/jobs/{job_id}/{action}", headers=tenant.headers, json=body)
-
-
-async def job_events(sessionmaker: async_sessionmaker[AsyncSession], job_id: str) -> list[OutboxEvent]:
-    async with transaction(sessionmaker) as session:
-        stmt = (
-            select(OutboxEvent)
-            .where(OutboxEvent.subject == f"jobs/{job_id}")
-            .order_by(OutboxEvent.id)
-            .execution_options(**all_tenants())
-        )
-        return list((await session.scalars(stmt)).all())
-
-
-async def update_settings(client: httpx.AsyncClient, tenant: Tenant, **changes: object) -> dict[str, Any]:
-    current = await client.get("/v1/job-settings", headers=tenant.headers)
-    assert current.status_code == 200, current.text
-    response = await client.patch(
-        "/v1/job-settings", headers={**tenant.headers, "If-Match": current.headers["etag"]}, json=changes
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def problem_fields(body: dict[str, Any]) -> list[str]:
