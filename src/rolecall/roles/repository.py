@@ -46,13 +46,17 @@ async def list_versions(
     return (await session.scalars(stmt)).all()
 
 
-async def current_documents(session: AsyncSession) -> list[tuple[RoleProfileRecord, RoleProfileVersion]]:
-    """Every profile of the organisation with its latest version (for the career-path graph)."""
+async def current_documents(
+    session: AsyncSession, ids: Sequence[uuid.UUID] | None = None
+) -> list[tuple[RoleProfileRecord, RoleProfileVersion]]:
+    """The organisation's profiles (all, or those in ``ids``) with their latest versions."""
     stmt = select(RoleProfileRecord, RoleProfileVersion).join(
         RoleProfileVersion,
         (RoleProfileVersion.profile_id == RoleProfileRecord.id)
         & (RoleProfileVersion.number == RoleProfileRecord.version),
     )
+    if ids is not None:
+        stmt = stmt.where(RoleProfileRecord.id.in_(ids))
     return [(record, version) for record, version in await session.execute(stmt)]
 
 

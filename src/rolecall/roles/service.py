@@ -253,7 +253,7 @@ async def list_profiles(
     session: AsyncSession, principal: Principal, params: PageParams
 ) -> tuple[list[ProfileSummary], str | None]:
     records, cursor = page_of(await repository.list_profiles(session, params), params)
-    documents = {r.id: v for r, v in await repository.current_documents(session)}
+    documents = {r.id: v for r, v in await repository.current_documents(session, [r.id for r in records])}
     return [_summary(stored_document(documents[r.id].document), r) for r in records], cursor
 
 
