@@ -25,6 +25,8 @@ from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from rolecall.platform.pii import BlindIndex
+from rolecall.platform.pii import KeyRing as PiiKeyRing
 from rolecall.roles.endpoints import router as roles_router
 from rolecall.worker import BackgroundJobs
 
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessionmaker = create_sessionmaker(engine)
     keyring = KeyRing(settings)
     search_index, index_sync = open_search_index(settings, sessionmaker)
+    pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = keyring
     app.state.authenticate = authenticate_bearer
     app.state.scope_catalogue = SCOPES
+    app.state.pii_keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
+    app.state.blind_index = BlindIndex.derived(settings.secret_key)
     app.state.search_index = search_index
     app.state.index_sync = index_sync
 

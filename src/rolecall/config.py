@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "rolecall-development-secret-change-me"  # noqa: S105 - the point is to detect it
@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
     outbox_max_attempts: int = Field(default=10, ge=1)
     outbox_retention_days: int = Field(default=7, ge=1)
+
+    # Personal-data encryption keys, "kid:base64key,kid:base64key" with the active key first; unset,
+    # one key is derived from secret_key (fine for embedded mode; set explicit keys in production so
+    # the secret key and the data keys can be rotated independently).
+    pii_keys: SecretStr | None = None
 
     search_backend: Literal["tantivy", "database"] = "tantivy"
     search_index_path: Path = Path("var/search-index")
