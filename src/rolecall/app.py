@@ -12,6 +12,7 @@ from rolecall import __version__
 from rolecall.audit.endpoints import router as audit_router
 from rolecall.board.endpoints import router as board_router
 from rolecall.board.indexes import open_search_index
+from rolecall.candidates.endpoints import router as candidates_router
 from rolecall.config import Settings, get_settings
 from rolecall.identity.auth import authenticate_bearer
 from rolecall.identity.endpoints import router as identity_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         roles_router,
         jobs_router,
         board_router,
+        candidates_router,
     ):
         app.include_router(router)
 

@@ -2,6 +2,7 @@
 
 from rolecall.audit.models import AuditEntry
 from rolecall.board.models import BoardPosting, BoardSearchDocument, BoardSearchFacet
+from rolecall.candidates.models import Candidate
 from rolecall.identity.models import (
     ApiClient,
     AuthSession,
@@ -26,6 +27,7 @@ __all__ = [
     "BoardPosting",
     "BoardSearchDocument",
     "BoardSearchFacet",
+    "Candidate",
     "IdempotencyRecord",
     "Job",
     "JobSettings",

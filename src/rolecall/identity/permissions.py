@@ -29,14 +29,27 @@ SCOPES: dict[str, str] = {
     "jobs:read": "Read jobs, including drafts",
     "jobs:write": "Create and edit jobs; open, pause and close them",
     "jobs:settings": "Change the organisation's job settings (pay transparency, board, templates)",
+    "candidates:read": "Read candidates, including their personal data (every read is audited)",
+    "candidates:write": "Add and edit candidates",
 }
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(SCOPES),
     Role.RECRUITER: frozenset(
-        {"organisation:read", "users:read", "roles:read", "roles:write", "jobs:read", "jobs:write"}
+        {
+            "organisation:read",
+            "users:read",
+            "roles:read",
+            "roles:write",
+            "jobs:read",
+            "jobs:write",
+            "candidates:read",
+            "candidates:write",
+        }
     ),
-    Role.HIRING_MANAGER: frozenset({"organisation:read", "users:read", "roles:read", "jobs:read"}),
+    Role.HIRING_MANAGER: frozenset(
+        {"organisation:read", "users:read", "roles:read", "jobs:read", "candidates:read"}
+    ),
     Role.INTERVIEWER: frozenset({"organisation:read", "roles:read", "jobs:read"}),
 }
 

@@ -28,12 +28,16 @@ from rolecall.platform.auth import Authenticator
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, transaction
 from rolecall.platform.errors import ProblemError, send_problem
+from rolecall.platform.pii import KeyRing, MalformedToken
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
 _REPLAY_HEADERS = {b"content-type", b"location", b"etag", b"cache-control"}
 # Outcomes that say nothing about the request itself: let the client retry with the same key.
 _TRANSIENT = {401, 403, 408, 409, 425, 429}
+# A response marked ``Cache-Control: no-store`` carries personal data or secrets: its stored copy is
+# sealed with the PII key ring (app.state.pii_keyring), so the table never holds it in clear.
+_NO_STORE = b"no-store"
 # A record still pending after this long belongs to a request that died with its process: take it over.
 PENDING_TIMEOUT = timedelta(minutes=5)
 
@@ -111,6 +115,27 @@ async def _finish(
             [k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in _REPLAY_HEADERS
         ]
         record.body = body
+
+
+def _private(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(k.lower() == b"cache-control" and _NO_STORE in v.lower() for k, v in headers)
+
+
+def _seal(state: Any, org: uuid.UUID, key: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    keyring: KeyRing | None = getattr(state, "pii_keyring", None)
+    if keyring is None or not _private(headers):
+        return body
+    return keyring.encrypt(body.decode("latin-1"), context=f"idempotency:{org}:{key}").encode("ascii")
+
+
+def _open(state: Any, org: uuid.UUID, key: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    keyring: KeyRing | None = getattr(state, "pii_keyring", None)
+    if keyring is None or not _private(headers):
+        return body
+    try:
+        return keyring.decrypt(body.decode("ascii"), context=f"idempotency:{org}:{key}").encode("latin-1")
+    except (MalformedToken, UnicodeDecodeError):  # pragma: no cover - records older than sealing
+        return body  # stored before bodies were sealed
 
 
 async def _release(
@@ -219,7 +244,8 @@ class IdempotencyMiddleware:
                 stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in existing.headers or []]
                 stored.append((b"idempotent-replayed", b"true"))
                 await send({"type": "http.response.start", "status": existing.status_code, "headers": stored})
-                await send({"type": "http.response.body", "body": existing.body or b""})
+                replay = _open(state, org, key, stored, existing.body or b"")
+                await send({"type": "http.response.body", "body": replay})
             return
 
         replayed = False
@@ -249,4 +275,5 @@ class IdempotencyMiddleware:
         except BaseException:
             await _release(sessionmaker, org, key, claimed_at)
             raise
-        await _finish(sessionmaker, org, key, claimed_at, status, response_headers, b"".join(response_body))
+        sealed = _seal(state, org, key, response_headers, b"".join(response_body))
+        await _finish(sessionmaker, org, key, claimed_at, status, response_headers, sealed)

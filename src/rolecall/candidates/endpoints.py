@@ -1,0 +1,100 @@
+"""Candidate routes: the organisation's candidates as people, with their personal data.
+
+Every response carries ``Cache-Control: no-store``: it holds personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from rolecall.candidates import service
+from rolecall.candidates.auth import CandidatesRead, CandidatesWrite
+from rolecall.candidates.schemas import CandidateCreate, CandidateOut, CandidateSummary, CandidateUpdate
+from rolecall.platform.auth import DbSession
+from rolecall.platform.http import IfMatch, no_store, set_etag
+from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.pii import BlindIndex, KeyRing
+
+router = APIRouter(prefix="/v1", tags=["candidates"])
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def _keyring(request: Request) -> KeyRing:
+    keyring: KeyRing = request.app.state.pii_keyring
+    return keyring
+
+
+def _index(request: Request) -> BlindIndex:
+    index: BlindIndex = request.app.state.blind_index
+    return index
+
+
+def _out(view: service.CandidateView, response: Response) -> CandidateOut:
+    set_etag(response, view.id, view.version)
+    no_store(response)
+    return CandidateOut.model_validate(view)
+
+
+@router.get("/candidates", response_model=Page[CandidateSummary])
+async def list_candidates(
+    principal: CandidatesRead, session: DbSession, paging: Paging, request: Request, response: Response
+) -> Page[CandidateSummary]:
+    views, cursor = await service.list_candidates(session, principal, paging, keyring=_keyring(request))
+    no_store(response)
+    return Page[CandidateSummary](
+        items=[CandidateSummary.model_validate(v) for v in views], next_cursor=cursor
+    )
+
+
+@router.post(
+    "/candidates",
+    response_model=CandidateOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a candidate, or find the one already known by this email or phone",
+    responses={200: {"model": CandidateOut, "description": "A candidate with this email or phone exists"}},
+)
+async def create_candidate(
+    body: CandidateCreate,
+    principal: CandidatesWrite,
+    session: DbSession,
+    request: Request,
+    response: Response,
+) -> CandidateOut:
+    view, created = await service.create_candidate(
+        session, principal, body, keyring=_keyring(request), index=_index(request)
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/v1/candidates/{view.id}"
+    return _out(view, response)
+
+
+@router.get("/candidates/{candidate_id}", response_model=CandidateOut)
+async def read_candidate(
+    candidate_id: uuid.UUID,
+    principal: CandidatesRead,
+    session: DbSession,
+    request: Request,
+    response: Response,
+) -> CandidateOut:
+    view = await service.get_candidate(session, principal, candidate_id, keyring=_keyring(request))
+    return _out(view, response)
+
+
+@router.patch("/candidates/{candidate_id}", response_model=CandidateOut)
+async def update_candidate(
+    candidate_id: uuid.UUID,
+    body: CandidateUpdate,
+    principal: CandidatesWrite,
+    session: DbSession,
+    if_match: IfMatch,
+    request: Request,
+    response: Response,
+) -> CandidateOut:
+    view = await service.update_candidate(
+        session, principal, candidate_id, body, if_match, keyring=_keyring(request), index=_index(request)
+    )
+    return _out(view, response)

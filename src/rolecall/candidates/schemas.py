@@ -1,0 +1,127 @@
+"""Request and response bodies of the candidate routes.
+
+Emails are validated like staff emails (:class:`pydantic.EmailStr`); phones must normalise (see
+:func:`rolecall.platform.pii.normalise_phone`) and are kept as written, the normalised form only
+feeding the blind index. ``source_details`` holds campaign facts such as UTM parameters and is
+stored in clear: it must not carry personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from rolecall.platform.pii import normalise_phone
+
+Source = Literal["careers_board", "referral", "sourced", "agency", "other"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+DetailKey = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+DetailValue = Annotated[str, StringConstraints(max_length=500)]
+
+
+def _check_phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        normalise_phone(value)
+    except ValueError as exc:
+        raise ValueError(f"not a usable phone number: {exc}") from None
+    return value
+
+
+def _unique_tags(value: list[str] | None) -> list[str] | None:
+    return None if value is None else list(dict.fromkeys(value))
+
+
+class CandidateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    links: list[Link] = Field(default_factory=list, max_length=20)
+    location: Location | None = None
+    source: Source = "other"
+    source_details: dict[DetailKey, DetailValue] = Field(default_factory=dict, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+
+    _phone = field_validator("phone")(_check_phone)
+    _tags = field_validator("tags")(_unique_tags)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> CandidateCreate:
+        if self.email is None and self.phone is None:
+            raise ValueError("give at least one of email and phone")
+        return self
+
+
+class CandidateUpdate(BaseModel):
+    """A partial update: fields left out stay as they are; email, phone and location may be cleared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    links: list[Link] | None = Field(default=None, max_length=20)
+    location: Location | None = None
+    source: Source | None = None
+    source_details: dict[DetailKey, DetailValue] | None = Field(default=None, max_length=20)
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+
+    _phone = field_validator("phone")(_check_phone)
+    _tags = field_validator("tags")(_unique_tags)
+
+    @field_validator("full_name", "links", "source", "source_details", "tags")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Defaults are not validated, so this only sees a null the client sent explicitly.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+
+class CandidateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    full_name: str
+    email: str | None
+    phone: str | None
+    links: list[str]
+    location: str | None
+    source: Source
+    source_details: dict[str, str]
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CandidateSummary(BaseModel):
+    """One line of the candidate list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    full_name: str
+    email: str | None
+    source: Source
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime

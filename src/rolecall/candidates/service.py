@@ -1,0 +1,299 @@
+"""Use cases for candidates: people with encrypted personal data, found again by blind index.
+
+Personal fields are sealed with the PII key ring for ``candidate:<id>:<field>`` and never leave this
+module in clear except in the returned :class:`CandidateView`. Events and audit entries carry ids and
+field *names* only, so neither the outbox nor the audit log ever holds personal data. Reading a
+candidate is itself audited (``candidate.viewed``, ``candidate.listed``). The key ring and the blind
+index are arguments, so tests can pass their own. Services never commit.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.candidates import repository
+from rolecall.candidates.models import Candidate
+from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate
+from rolecall.platform.auth import Principal
+from rolecall.platform.errors import Conflict, NotFound, Unprocessable
+from rolecall.platform.events.outbox import record_event
+from rolecall.platform.http import check_if_match
+from rolecall.platform.ids import new_id
+from rolecall.platform.pagination import PageParams, page_of
+from rolecall.platform.pii import BlindIndex, KeyRing
+
+SOURCE = "/rolecall/candidates"
+_PERSONAL = ("full_name", "email", "phone", "links", "location")
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    """A candidate with its personal data decrypted, for one response."""
+
+    id: uuid.UUID
+    full_name: str
+    email: str | None
+    phone: str | None
+    links: list[str]
+    location: str | None
+    source: str
+    source_details: dict[str, Any]
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _problem(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, extra={"errors": [{"field": field, "message": message}]})
+
+
+def _context(candidate_id: uuid.UUID, field: str) -> str:
+    return f"candidate:{candidate_id}:{field}"
+
+
+def _seal(keyring: KeyRing, candidate_id: uuid.UUID, field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = json.dumps(value, separators=(",", ":")) if field == "links" else str(value)
+    return keyring.encrypt(text, context=_context(candidate_id, field))
+
+
+def _open(keyring: KeyRing, candidate_id: uuid.UUID, field: str, token: str | None) -> str | None:
+    return None if token is None else keyring.decrypt(token, context=_context(candidate_id, field))
+
+
+def _personal(keyring: KeyRing, candidate: Candidate) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        field: _open(keyring, candidate.id, field, getattr(candidate, field)) for field in _PERSONAL
+    }
+    values["links"] = json.loads(values["links"]) if values["links"] else []
+    return values
+
+
+def _view(keyring: KeyRing, candidate: Candidate) -> CandidateView:
+    return CandidateView(
+        id=candidate.id,
+        **_personal(keyring, candidate),
+        source=candidate.source,
+        source_details=dict(candidate.source_details),
+        tags=list(candidate.tags),
+        version=candidate.version,
+        created_at=candidate.created_at,
+        updated_at=candidate.updated_at,
+    )
+
+
+def _set(keyring: KeyRing, index: BlindIndex, candidate: Candidate, field: str, value: Any) -> None:
+    """Store one personal field sealed for this candidate, keeping its blind index in step."""
+    setattr(candidate, field, _seal(keyring, candidate.id, field, value))
+    if field == "email":
+        candidate.email_index = None if value is None else index.email(value)
+    elif field == "phone":
+        candidate.phone_index = None if value is None else index.phone(value)
+
+
+async def _get(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate:
+    candidate = await repository.get_candidate(session, candidate_id)
+    if candidate is None:
+        raise NotFound("Candidate not found.")
+    return candidate
+
+
+async def _flush(session: AsyncSession) -> None:
+    # The unique blind indexes are the last word on duplicates when two writers race.
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "Another candidate with this email or phone was saved at the same time; retry."
+        ) from exc
+
+
+def _emit(
+    session: AsyncSession, principal: Principal, event_type: str, candidate: Candidate, fields: list[str]
+) -> None:
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=event_type,
+        target_type="candidate",
+        target_id=candidate.id,
+        changed_fields=fields,
+    )
+    data = {
+        "schema_version": 1,
+        "candidate_id": str(candidate.id),
+        "version": candidate.version,
+        "source": candidate.source,
+        "changed_fields": sorted(fields),
+    }
+    record_event(session, type=event_type, source=SOURCE, subject=f"candidates/{candidate.id}", data=data)
+
+
+def _viewed(session: AsyncSession, principal: Principal, candidate_id: uuid.UUID) -> None:
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="candidate.viewed",
+        target_type="candidate",
+        target_id=candidate_id,
+    )
+
+
+async def create_candidate(
+    session: AsyncSession,
+    principal: Principal,
+    body: CandidateCreate,
+    *,
+    keyring: KeyRing,
+    index: BlindIndex,
+) -> tuple[CandidateView, bool]:
+    """Create a candidate, or return the one already known by this email or phone (``False``).
+
+    A match by email wins over a match by phone. The existing candidate keeps what it has and gains
+    only what it lacked (email, phone, location, links) plus any new tags; a phone or email that
+    belongs to yet another candidate is not taken over (that is a merge, done explicitly).
+    """
+    email_index = index.email(body.email) if body.email is not None else None
+    phone_index = index.phone(body.phone) if body.phone is not None else None
+    existing = None
+    if email_index is not None:
+        existing = await repository.by_email_index(session, email_index)
+    if existing is None and phone_index is not None:
+        existing = await repository.by_phone_index(session, phone_index)
+    if existing is not None:
+        return await _merge_into(session, principal, existing, body, keyring, index), False
+
+    candidate = Candidate(
+        id=new_id(),
+        organisation_id=principal.organisation_id,
+        source=body.source,
+        source_details=dict(body.source_details),
+        tags=list(body.tags),
+        version=1,
+    )
+    for field in _PERSONAL:
+        _set(keyring, index, candidate, field, getattr(body, field))
+    session.add(candidate)
+    await _flush(session)
+    _emit(session, principal, "candidate.created", candidate, [f for f in _PERSONAL if getattr(body, f)])
+    return _view(keyring, candidate), True
+
+
+async def _merge_into(
+    session: AsyncSession,
+    principal: Principal,
+    candidate: Candidate,
+    body: CandidateCreate,
+    keyring: KeyRing,
+    index: BlindIndex,
+) -> CandidateView:
+    current = _personal(keyring, candidate)
+    changed: list[str] = []
+    if current["email"] is None and body.email is not None:
+        owner = await repository.by_email_index(session, index.email(body.email))
+        if owner is None:
+            _set(keyring, index, candidate, "email", body.email)
+            changed.append("email")
+    if current["phone"] is None and body.phone is not None:
+        owner = await repository.by_phone_index(session, index.phone(body.phone))
+        if owner is None:
+            _set(keyring, index, candidate, "phone", body.phone)
+            changed.append("phone")
+    if current["location"] is None and body.location is not None:
+        _set(keyring, index, candidate, "location", body.location)
+        changed.append("location")
+    if not current["links"] and body.links:
+        _set(keyring, index, candidate, "links", body.links)
+        changed.append("links")
+    tags = list(dict.fromkeys([*candidate.tags, *body.tags]))
+    if tags != candidate.tags:
+        candidate.tags = tags
+        changed.append("tags")
+    if changed:
+        candidate.version += 1
+        await _flush(session)
+        _emit(session, principal, "candidate.updated", candidate, changed)
+    # The answer shows what was already on file, so it counts as reading it.
+    _viewed(session, principal, candidate.id)
+    return _view(keyring, candidate)
+
+
+async def get_candidate(
+    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, *, keyring: KeyRing
+) -> CandidateView:
+    candidate = await _get(session, candidate_id)
+    view = _view(keyring, candidate)
+    _viewed(session, principal, candidate.id)
+    return view
+
+
+async def list_candidates(
+    session: AsyncSession, principal: Principal, params: PageParams, *, keyring: KeyRing
+) -> tuple[list[CandidateView], str | None]:
+    rows, cursor = page_of(await repository.list_candidates(session, params), params)
+    views = [_view(keyring, row) for row in rows]
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="candidate.listed",
+        target_type="candidate",
+        count=len(views),
+        candidate_ids=[str(view.id) for view in views],
+    )
+    return views, cursor
+
+
+async def update_candidate(
+    session: AsyncSession,
+    principal: Principal,
+    candidate_id: uuid.UUID,
+    body: CandidateUpdate,
+    if_match: str,
+    *,
+    keyring: KeyRing,
+    index: BlindIndex,
+) -> CandidateView:
+    candidate = await _get(session, candidate_id)
+    check_if_match(if_match, candidate.id, candidate.version)
+    sent = body.model_dump(exclude_unset=True)
+    current = _personal(keyring, candidate)
+    email = sent.get("email", current["email"])
+    phone = sent.get("phone", current["phone"])
+    if email is None and phone is None:
+        raise _problem("email", "A candidate needs at least one of email and phone.")
+    if "email" in sent and email is not None:
+        owner = await repository.by_email_index(session, index.email(email))
+        if owner is not None and owner.id != candidate.id:
+            raise Conflict("Another candidate has this email address; merge the two instead.")
+    if "phone" in sent and phone is not None:
+        owner = await repository.by_phone_index(session, index.phone(phone))
+        if owner is not None and owner.id != candidate.id:
+            raise Conflict("Another candidate has this phone number; merge the two instead.")
+
+    changed: list[str] = []
+    for field, value in sent.items():
+        if field in _PERSONAL:
+            if value != current[field]:
+                _set(keyring, index, candidate, field, value)
+                changed.append(field)
+        elif value != getattr(candidate, field):
+            setattr(candidate, field, value)
+            changed.append(field)
+    if not changed:
+        _viewed(session, principal, candidate.id)
+        return _view(keyring, candidate)  # nothing changed: no new version, no event
+    candidate.version += 1
+    await _flush(session)
+    _emit(session, principal, "candidate.updated", candidate, changed)
+    _viewed(session, principal, candidate.id)
+    return _view(keyring, candidate)
