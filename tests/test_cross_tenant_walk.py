@@ -39,11 +39,19 @@ READ_AS_OWNER = {
     "role_profile": "/v1/role-profiles/{id}",
     "job": "/v1/jobs/{id}",
     "candidate": "/v1/candidates/{id}",
+    "candidate_duplicate": "/v1/candidates/{id}",
 }
+# Objects that no path parameter names but that a request body refers to (created in `objects_of`).
+BODY_KINDS = {"candidate_duplicate"}
 # Request bodies for operations whose generated sample would not be accepted, keyed (method, path).
+# A callable receives tenant A's objects (kind -> id): a body that names another object of A's own,
+# sent unchanged in all three calls, so only the path parameters differ between them.
 BODY_OVERRIDES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/role-profiles/{profile_id}"): {
         "document": load_library().get("backend-engineer").model_dump(mode="json")
+    },
+    ("POST", "/v1/candidates/{candidate_id}/merge"): lambda mine: {
+        "duplicate_id": mine["candidate_duplicate"]
     },
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -65,14 +73,21 @@ async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str
         json={"full_name": "Walk Candidate", "email": f"walk-{uuid.uuid4().hex[:8]}@example.com"},
     )
     assert candidate.status_code == 201, candidate.text
+    duplicate = await client.post(
+        "/v1/candidates",
+        headers=tenant.headers,
+        json={"full_name": "Walk Duplicate", "email": f"walk-{uuid.uuid4().hex[:8]}@example.com"},
+    )
+    assert duplicate.status_code == 201, duplicate.text
     objects = {
         "user": user_id,
         "api_client": response.json()["id"],
         "role_profile": job["role_profile_id"],
         "job": job["id"],
         "candidate": candidate.json()["id"],
+        "candidate_duplicate": duplicate.json()["id"],
     }
-    assert set(objects) == set(PARAM_KINDS.values()) == set(READ_AS_OWNER)
+    assert set(objects) == set(PARAM_KINDS.values()) | BODY_KINDS == set(READ_AS_OWNER)
     return objects
 
 
@@ -189,9 +204,10 @@ async def test_no_operation_reaches_another_tenants_objects(
         body: Any = None
         if "requestBody" in operation:
             content = operation["requestBody"]["content"]
-            body = BODY_OVERRIDES.get((method, path)) or sample(
-                "body", content["application/json"]["schema"], components
-            )
+            override = BODY_OVERRIDES.get((method, path))
+            if callable(override):
+                override = override(mine)
+            body = override or sample("body", content["application/json"]["schema"], components)
 
         required_query = [
             p["name"] for p in operation.get("parameters", []) if p["in"] == "query" and p.get("required")

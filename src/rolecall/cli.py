@@ -207,5 +207,29 @@ def rotate_signing_key() -> None:
     typer.echo(f"new signing key: {asyncio.run(run())}")
 
 
+@app.command("rotate-keys")
+def rotate_keys(
+    batch_size: Annotated[int, typer.Option(min=1, help="Candidates per transaction")] = 200,
+) -> None:
+    """Re-encrypt personal data under the active PII key (online; safe to re-run after an interruption)."""
+    from rolecall.candidates.keys import rotate_candidate_keys
+    from rolecall.platform.pii import KeyRing as PiiKeyRing
+
+    settings = _settings()
+    pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys is not None else None
+    keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
+
+    async def run() -> tuple[int, int, int]:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await rotate_candidate_keys(create_sessionmaker(engine), keyring, batch_size=batch_size)
+            return report.fields, report.candidates, report.current
+        finally:
+            await engine.dispose()
+
+    fields, candidates, current = asyncio.run(run())
+    typer.echo(f"rotated {fields} fields in {candidates} candidates; {current} candidates already current")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

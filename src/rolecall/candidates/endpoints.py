@@ -12,7 +12,13 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from rolecall.candidates import service
 from rolecall.candidates.auth import CandidatesRead, CandidatesWrite
-from rolecall.candidates.schemas import CandidateCreate, CandidateOut, CandidateSummary, CandidateUpdate
+from rolecall.candidates.schemas import (
+    CandidateCreate,
+    CandidateMerge,
+    CandidateOut,
+    CandidateSummary,
+    CandidateUpdate,
+)
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
@@ -96,5 +102,31 @@ async def update_candidate(
 ) -> CandidateOut:
     view = await service.update_candidate(
         session, principal, candidate_id, body, if_match, keyring=_keyring(request), index=_index(request)
+    )
+    return _out(view, response)
+
+
+@router.post(
+    "/candidates/{candidate_id}/merge",
+    response_model=CandidateOut,
+    summary="Merge a duplicate candidate into this one; the duplicate is deleted",
+)
+async def merge_candidate(
+    candidate_id: uuid.UUID,
+    body: CandidateMerge,
+    principal: CandidatesWrite,
+    session: DbSession,
+    if_match: IfMatch,
+    request: Request,
+    response: Response,
+) -> CandidateOut:
+    view = await service.merge_candidates(
+        session,
+        principal,
+        candidate_id,
+        body.duplicate_id,
+        if_match,
+        keyring=_keyring(request),
+        index=_index(request),
     )
     return _out(view, response)

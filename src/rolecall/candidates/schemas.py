@@ -125,3 +125,11 @@ class CandidateSummary(BaseModel):
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+
+
+class CandidateMerge(BaseModel):
+    """The candidate to fold into the one named in the path; it is deleted by the merge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: uuid.UUID

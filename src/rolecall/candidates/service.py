@@ -297,3 +297,72 @@ async def update_candidate(
     _emit(session, principal, "candidate.updated", candidate, changed)
     _viewed(session, principal, candidate.id)
     return _view(keyring, candidate)
+
+
+async def merge_candidates(
+    session: AsyncSession,
+    principal: Principal,
+    candidate_id: uuid.UUID,
+    duplicate_id: uuid.UUID,
+    if_match: str,
+    *,
+    keyring: KeyRing,
+    index: BlindIndex,
+) -> CandidateView:
+    """Fold ``duplicate_id`` into ``candidate_id`` and delete the duplicate.
+
+    The target keeps every value it has and gains only what it lacks: email, phone, location, links
+    (union), tags (union) and ``source_details`` keys. The duplicate's blind indexes are cleared and
+    flushed before the target takes them over, so the per-organisation unique indexes hold at every
+    step. An unknown duplicate and another organisation's are the same 404.
+    """
+    if candidate_id == duplicate_id:
+        raise _problem("duplicate_id", "A candidate cannot be merged with itself.")
+    target = await _get(session, candidate_id)
+    check_if_match(if_match, target.id, target.version)
+    duplicate = await _get(session, duplicate_id)
+    mine = _personal(keyring, target)
+    theirs = _personal(keyring, duplicate)
+
+    # Release the duplicate's blind indexes first: the target may be about to take them over.
+    duplicate.email_index = None
+    duplicate.phone_index = None
+    await _flush(session)
+
+    changed: list[str] = []
+    for field in ("email", "phone", "location"):
+        if mine[field] is None and theirs[field] is not None:
+            _set(keyring, index, target, field, theirs[field])
+            changed.append(field)
+    links = list(dict.fromkeys([*mine["links"], *theirs["links"]]))
+    if links != mine["links"]:
+        _set(keyring, index, target, "links", links)
+        changed.append("links")
+    tags = list(dict.fromkeys([*target.tags, *duplicate.tags]))
+    if tags != target.tags:
+        target.tags = tags
+        changed.append("tags")
+    details = {**duplicate.source_details, **target.source_details}
+    if details != target.source_details:
+        target.source_details = details
+        changed.append("source_details")
+
+    await session.delete(duplicate)
+    target.version += 1
+    await _flush(session)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="candidate.merged",
+        target_type="candidate",
+        target_id=target.id,
+        merged_id=str(duplicate_id),
+        changed_fields=changed,
+    )
+    data = {"schema_version": 1, "candidate_id": str(target.id), "merged_id": str(duplicate_id)}
+    record_event(
+        session, type="candidate.merged", source=SOURCE, subject=f"candidates/{target.id}", data=data
+    )
+    # The answer shows the merged personal data, so it counts as reading it.
+    _viewed(session, principal, target.id)
+    return _view(keyring, target)
