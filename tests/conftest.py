@@ -77,6 +77,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         log_json=True,
         issuer="http://rolecall.test",
         search_index_path=tmp_path / "search-index",
+        file_store_path=tmp_path / "files",
         search_sync_seconds=0,  # tests sync the index explicitly (see tests.factories.publish)
         public_base_url="http://rolecall.test",
     )

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # the secret key and the data keys can be rotated independently).
     pii_keys: SecretStr | None = None
 
+    # Where uploaded files (resumes) are kept: a directory on a volume every API process shares.
+    file_store_path: Path = Path("var/files")
+    # The public status page of an application lives this long (the candidate's link stops working after).
+    status_link_days: int = Field(default=365, ge=1, le=3650)
+    # Applications accepted from one client address per hour on the public apply endpoint.
+    apply_rate_per_hour: int = Field(default=20, ge=1, le=100_000)
+
     search_backend: Literal["tantivy", "database"] = "tantivy"
     search_index_path: Path = Path("var/search-index")
     search_sync_seconds: float = Field(default=0.5, ge=0)  # 0 turns the background index sync off

@@ -2,7 +2,7 @@
 
 from rolecall.audit.models import AuditEntry
 from rolecall.board.models import BoardPosting, BoardSearchDocument, BoardSearchFacet
-from rolecall.candidates.models import Candidate
+from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
 from rolecall.identity.models import (
     ApiClient,
     AuthSession,
@@ -13,14 +13,20 @@ from rolecall.identity.models import (
     SigningKey,
     User,
 )
+from rolecall.interviews.models import Interview, Scorecard
 from rolecall.jobs.models import Job, JobSettings
+from rolecall.offers.models import HireSaga, Offer, OfferApproval, OfferVersion
+from rolecall.pipeline.models import Application, ApplicationTransition, PipelineSettings
 from rolecall.platform.db import Base
 from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
 from rolecall.platform.idempotency import IdempotencyRecord
+from rolecall.privacy.models import RetentionRule
 from rolecall.roles.models import RoleProfileRecord, RoleProfileVersion
 
 __all__ = [
     "ApiClient",
+    "Application",
+    "ApplicationTransition",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -28,17 +34,29 @@ __all__ = [
     "BoardSearchDocument",
     "BoardSearchFacet",
     "Candidate",
+    "CandidateFile",
+    "CandidateNote",
+    "HireSaga",
     "IdempotencyRecord",
+    "Interview",
     "Job",
     "JobSettings",
     "LoginThrottle",
+    "Offer",
+    "OfferApproval",
+    "OfferVersion",
     "Organisation",
     "OutboxEvent",
+    "PipelineSettings",
     "ProcessedEvent",
     "RefreshToken",
+    "RetentionRule",
     "RevokedAccessToken",
     "RoleProfileRecord",
     "RoleProfileVersion",
+    "Scorecard",
     "SigningKey",
+    "TalentPool",
+    "TalentPoolMember",
     "User",
 ]

@@ -9,9 +9,11 @@ what makes deduplication hold under concurrent writes.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
@@ -38,5 +40,54 @@ class Candidate(IdMixin, TimestampMixin, TenantScoped, Base):
     source: Mapped[str] = mapped_column(String(20))
     source_details: Mapped[dict[str, Any]] = mapped_column(JSON)
     tags: Mapped[list[str]] = mapped_column(JSON)
+    # Erasure keeps the row (pipeline facts point at it) but drops every personal field; the email's
+    # blind index moves here so a re-application is recognised without making it a duplicate.
+    erased_at: Mapped[datetime | None] = mapped_column()
+    erased_email_index: Mapped[str | None] = mapped_column(String(32), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class CandidateFile(IdMixin, TimestampMixin, TenantScoped, Base):
+    """A file a candidate gave us (a resume): bytes in the file store, extracted text sealed here."""
+
+    __tablename__ = "candidate_files"
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)  # KeyRing token for candidate_file:<id>:text
+    skills: Mapped[list[str]] = mapped_column(JSON)  # normalised taxonomy ids: not personal on their own
+
+
+class CandidateNote(IdMixin, TimestampMixin, TenantScoped, Base):
+    __tablename__ = "candidate_notes"
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(80))  # the actor, e.g. user:<uuid>
+    body: Mapped[str] = mapped_column(Text)  # KeyRing token for candidate_note:<id>:body
+
+
+class TalentPool(IdMixin, TimestampMixin, TenantScoped, Base):
+    __tablename__ = "talent_pools"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(String(1000))
+
+
+class TalentPoolMember(IdMixin, TimestampMixin, TenantScoped, Base):
+    __tablename__ = "talent_pool_members"
+    __table_args__ = (UniqueConstraint("pool_id", "candidate_id"),)
+
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("talent_pools.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    added_by: Mapped[str] = mapped_column(String(80))

@@ -30,7 +30,18 @@ SCOPES: dict[str, str] = {
     "jobs:write": "Create and edit jobs; open, pause and close them",
     "jobs:settings": "Change the organisation's job settings (pay transparency, board, templates)",
     "candidates:read": "Read candidates, including their personal data (every read is audited)",
-    "candidates:write": "Add and edit candidates",
+    "candidates:write": "Add and edit candidates, their files, notes and talent pools",
+    "applications:read": "Read applications, their stages and history",
+    "applications:write": "Add applications, move them through stages, reject, withdraw, bulk actions",
+    "pipeline:settings": "Change the organisation's reject reasons and default stage template",
+    "interviews:read": "Read interviews (interviewers: only their own) and submitted scorecards",
+    "interviews:write": "Schedule, reschedule and cancel interviews",
+    "scorecards:write": "Write and submit one's own scorecards",
+    "offers:read": "Read offers and their versions and approvals",
+    "offers:write": "Draft, revise, send and record answers to offers",
+    "offers:approve": "Approve or reject an offer at one's step of the approval chain",
+    "analytics:read": "Read hiring funnels, time-in-stage, time-to-hire and source reports",
+    "privacy:manage": "Export and erase candidates' personal data; set retention rules",
 }
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
@@ -45,12 +56,36 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
             "jobs:write",
             "candidates:read",
             "candidates:write",
+            "applications:read",
+            "applications:write",
+            "pipeline:settings",
+            "interviews:read",
+            "interviews:write",
+            "scorecards:write",
+            "offers:read",
+            "offers:write",
+            "analytics:read",
         }
     ),
     Role.HIRING_MANAGER: frozenset(
-        {"organisation:read", "users:read", "roles:read", "jobs:read", "candidates:read"}
+        {
+            "organisation:read",
+            "users:read",
+            "roles:read",
+            "jobs:read",
+            "candidates:read",
+            "applications:read",
+            "interviews:read",
+            "interviews:write",
+            "scorecards:write",
+            "offers:read",
+            "offers:approve",
+            "analytics:read",
+        }
     ),
-    Role.INTERVIEWER: frozenset({"organisation:read", "roles:read", "jobs:read"}),
+    Role.INTERVIEWER: frozenset(
+        {"organisation:read", "roles:read", "jobs:read", "interviews:read", "scorecards:write"}
+    ),
 }
 
 

@@ -24,13 +24,25 @@ AUTH_MARKER = "__rolecall_auth__"
 
 @dataclass(frozen=True)
 class Principal:
-    kind: Literal["user", "client"]
+    # "applicant": an anonymous candidate acting on their own application (public apply and status
+    # link); "system": the worker acting for an organisation (sagas, retention). Neither holds scopes.
+    kind: Literal["user", "client", "applicant", "system"]
     subject_id: uuid.UUID
     organisation_id: uuid.UUID
     scopes: frozenset[str]
     roles: frozenset[str] = field(default_factory=frozenset)
     token_id: str | None = None
     session_id: uuid.UUID | None = None
+
+    @classmethod
+    def acting_for(
+        cls,
+        kind: Literal["applicant", "system"],
+        organisation_id: uuid.UUID,
+        subject_id: uuid.UUID | None = None,
+    ) -> Principal:
+        """A scope-less principal for work no staff member started (audit shows who it was)."""
+        return cls(kind, subject_id or uuid.UUID(int=0), organisation_id, frozenset())
 
     @property
     def actor(self) -> str:

@@ -1,0 +1,1 @@
+"""Interviews with calendar invites, and the interviewers' scorecards."""

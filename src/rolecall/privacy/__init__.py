@@ -1,0 +1,1 @@
+"""Data-subject rights and retention: export, erasure and scheduled erasure of candidates."""
