@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     trust_forwarded_for: bool = False
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=12 * 1_048_576, ge=1024)  # multipart routes: resumes and files
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
 
     embedded_worker: bool = True

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rolecall.jobs.schemas import DEFAULT_STAGES
 from tests.factories import Tenant, create_job, create_tenant, create_user, job_events
 from tests.platform.problems import assert_problem
 
@@ -57,6 +58,7 @@ async def test_first_read_creates_defaults_with_a_board_slug_from_the_name(
         "benefits": [],
         "equal_opportunity": None,
         "template_overrides": {},
+        "stage_template": [stage.model_dump() for stage in DEFAULT_STAGES],
         "version": 1,
         "board_url": "/v1/board/example-ltd/postings",
     }

@@ -118,6 +118,14 @@ async def posting(session: AsyncSession, posting_id: uuid.UUID) -> PostingDetail
     return PostingDetail.model_validate(row.document)
 
 
+async def live_posting_owner(session: AsyncSession, posting_id: uuid.UUID) -> uuid.UUID:
+    """The organisation of an open posting, for the public apply route (404 once it is closed)."""
+    row = (await _live(session, [posting_id])).get(posting_id)
+    if row is None or row.document is None:
+        raise NotFound("There is no open posting with this id.")
+    return row.organisation_id
+
+
 async def organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUID, str]:
     found = await jobs.board_organisation(session, slug)
     if found is None:

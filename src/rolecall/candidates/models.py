@@ -80,6 +80,8 @@ class TalentPool(IdMixin, TimestampMixin, TenantScoped, Base):
 
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class TalentPoolMember(IdMixin, TimestampMixin, TenantScoped, Base):

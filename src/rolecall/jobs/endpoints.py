@@ -13,6 +13,7 @@ from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRea
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.posting import Format
 from rolecall.jobs.schemas import (
+    DEFAULT_STAGES,
     CloseJob,
     JobCreate,
     JobOut,
@@ -52,6 +53,7 @@ def _settings_out(settings: JobSettings, response: Response) -> JobSettingsOut:
         benefits=settings.benefits,
         equal_opportunity=settings.equal_opportunity,
         template_overrides=settings.template_overrides,
+        stage_template=settings.stage_template or [stage.model_dump() for stage in DEFAULT_STAGES],
         version=settings.version,
         board_url=f"/v1/board/{settings.board_slug}/postings",
     )

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
@@ -33,6 +33,9 @@ class Job(IdMixin, TimestampMixin, TenantScoped, Base):
     remote_countries: Mapped[list[str]] = mapped_column(JSON)
     remote_time_zones: Mapped[list[str]] = mapped_column(JSON)
     openings: Mapped[int] = mapped_column(Integer)
+    # Openings taken by accepted offers (the hire saga); the job closes as filled when it reaches
+    # ``openings``. Kept apart from ``openings`` so the job still says how many people it was for.
+    hires: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     salary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     show_salary: Mapped[bool | None] = mapped_column(Boolean)  # None: follow the organisation setting
     hiring_team: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -64,5 +67,7 @@ class JobSettings(IdMixin, TimestampMixin, TenantScoped, Base):
     benefits: Mapped[list[str]] = mapped_column(JSON)
     equal_opportunity: Mapped[str | None] = mapped_column(Text)
     template_overrides: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The organisation's default stages, copied into each new job that does not bring its own.
+    stage_template: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}

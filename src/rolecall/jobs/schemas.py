@@ -268,6 +268,13 @@ class JobSettingsUpdate(_Body):
     ) = Field(default=None, max_length=50)
     equal_opportunity: Annotated[str, StringConstraints(max_length=3000)] | None = None
     template_overrides: dict[str, Annotated[str, StringConstraints(max_length=50_000)]] | None = None
+    # The stages new jobs start with (null: the built-in default); each job may edit its own copy.
+    stage_template: list[Stage] | None = Field(default=None, max_length=30)
+
+    @field_validator("stage_template")
+    @classmethod
+    def _stage_template(cls, value: list[Stage] | None) -> list[Stage] | None:
+        return value if value is None else _check_stages(value)
 
 
 class JobSettingsOut(BaseModel):
@@ -280,6 +287,7 @@ class JobSettingsOut(BaseModel):
     benefits: list[str]
     equal_opportunity: str | None
     template_overrides: dict[str, str]
+    stage_template: list[Stage]
     version: int
     board_url: str
 

@@ -98,6 +98,11 @@ async def get_settings(session: AsyncSession, principal: Principal) -> JobSettin
     return settings
 
 
+async def _stage_template(session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
+    settings = await get_settings(session, principal)
+    return list(settings.stage_template or dump(DEFAULT_STAGES))
+
+
 async def update_settings(
     session: AsyncSession, principal: Principal, body: JobSettingsUpdate, if_match: str
 ) -> JobSettings:
@@ -287,7 +292,7 @@ async def create_job(session: AsyncSession, principal: Principal, body: JobCreat
         show_salary=body.show_salary,
         hiring_team=dump(team),
         application_form=dump(body.application_form or []),
-        stages=dump(body.stages or DEFAULT_STAGES),
+        stages=dump(body.stages) if body.stages else await _stage_template(session, principal),
         valid_through=body.valid_through,
         status="draft",
         version=1,
@@ -452,3 +457,51 @@ async def board_organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUI
     if settings is None:
         return None
     return settings.organisation_id, await identity.organisation_name(session, settings.organisation_id)
+
+
+# --- openings taken by hires (steps of the offers context's hire saga) --------------------------
+
+
+async def consume_opening(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> int:
+    """Take one opening for a hire; returns how many openings are left.
+
+    Taking the last one closes the job with reason ``filled``, which takes the posting off the
+    board. A closed job, or one with every opening taken, has none left: that is a Conflict the
+    hire saga answers by compensating. Concurrent hires for the same job are serialised by the
+    job's version column: the loser's transaction fails and its saga step is retried.
+    """
+    job = await _get(session, job_id)
+    if job.status == "closed" or job.hires >= job.openings:
+        raise Conflict(f"No opening left on this job ({job.hires} of {job.openings} filled).")
+    job.hires += 1
+    left = job.openings - job.hires
+    if left == 0:
+        await transition(session, principal, job_id, "close", CloseJob(reason="filled"))
+        return 0
+    job.version += 1
+    await session.flush()
+    await _emit(session, principal, "job.updated", job, changed=["hires"])
+    return left
+
+
+async def restore_opening(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> int:
+    """Give back an opening taken by :func:`consume_opening` (a hire saga's compensation).
+
+    If taking it had closed the job as ``filled``, the job opens again: the close only happened
+    because of the hire being undone, so the one exception to "closed is terminal" is this undo.
+    Returns how many openings are left. With nothing taken there is nothing to give back.
+    """
+    job = await _get(session, job_id)
+    if job.hires <= 0:
+        return job.openings
+    job.hires -= 1
+    if job.status == "closed" and job.close_reason == "filled":
+        job.status, job.opened_at = "open", utcnow()
+        job.closed_at, job.close_reason, job.close_note = None, None, None
+        event = "job.opened"
+    else:
+        event = "job.updated"
+    job.version += 1
+    await session.flush()
+    await _emit(session, principal, event, job, changed=["hires"])
+    return job.openings - job.hires

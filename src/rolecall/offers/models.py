@@ -31,6 +31,9 @@ class Offer(IdMixin, TimestampMixin, TenantScoped, Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     responded_at: Mapped[datetime | None] = mapped_column()
+    # Why the candidate said no, as staff recorded it: free text about a person, so sealed with the
+    # PII key ring for ``offers:<id>:decline_reason``.
+    decline_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
@@ -61,7 +64,7 @@ class OfferApproval(IdMixin, TenantScoped, Base):
     role: Mapped[str] = mapped_column(String(20))
     approver: Mapped[str] = mapped_column(String(80))
     decision: Mapped[str] = mapped_column(String(10))  # approved | rejected
-    note: Mapped[str | None] = mapped_column(String(1000))
+    note: Mapped[str | None] = mapped_column(Text)  # sealed for ``offer_approvals:<id>:note``
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -25,12 +25,15 @@ from rolecall.platform.tenancy import TenantScoped
 
 
 class PipelineSettings(IdMixin, TimestampMixin, TenantScoped, Base):
-    """The organisation's reject reasons (a fixed list, so reports can group by them)."""
+    """The organisation's reject reasons (a fixed list, so reports can group by them) and the
+    data-processing consent text applicants agree to (its version is recorded with each consent)."""
 
     __tablename__ = "pipeline_settings"
     __table_args__ = (UniqueConstraint("organisation_id"),)
 
     reject_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    consent_text: Mapped[str] = mapped_column(Text)
+    consent_version: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 

@@ -107,20 +107,32 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses bodies larger than the limit, by Content-Length up front or by counting as it streams."""
+    """Refuses bodies larger than the limit, by Content-Length up front or by counting as it streams.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Routes that take file uploads (paths matching ``upload_paths``) get the larger ``upload_max_bytes``;
+    every other route keeps the small limit, so a JSON endpoint cannot be fed megabytes.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_max_bytes: int | None = None,
+        upload_paths: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_paths = upload_paths
 
-    async def _reject(self, send: Send, status: int = 413) -> None:
+    async def _reject(self, send: Send, status: int = 413, limit: int = 0) -> None:
         if status == 413:
             await send_problem(
                 send,
                 413,
                 "payload-too-large",
                 "Request body too large",
-                f"Bodies are limited to {self.max_bytes} bytes.",
+                f"Bodies are limited to {limit} bytes.",
             )
         else:
             await send_problem(
@@ -131,13 +143,15 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"]) is not None
+        max_bytes = self.upload_max_bytes if upload else self.default_max_bytes
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.strip().isdigit():
                 await self._reject(send, 400)
                 return
-            if int(length) > self.max_bytes:
-                await self._reject(send)
+            if int(length) > max_bytes:
+                await self._reject(send, limit=max_bytes)
                 return
             await self.app(scope, receive, send)
             return
@@ -153,8 +167,8 @@ class BodySizeLimitMiddleware:
                 return  # the client went away mid-upload: there is no one to answer
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await self._reject(send)
+            if received > max_bytes:
+                await self._reject(send, limit=max_bytes)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decline_reason", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -137,6 +138,8 @@ def upgrade() -> None:
     op.create_table(
         "pipeline_settings",
         sa.Column("reject_reasons", sa.JSON(), nullable=False),
+        sa.Column("consent_text", sa.Text(), nullable=False),
+        sa.Column("consent_version", sa.String(length=40), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -185,6 +188,7 @@ def upgrade() -> None:
         "talent_pools",
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("description", sa.String(length=1000), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -345,7 +349,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("approver", sa.String(length=80), nullable=False),
         sa.Column("decision", sa.String(length=10), nullable=False),
-        sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
@@ -479,6 +483,10 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_talent_pool_members_pool_id"), ["pool_id"], unique=False)
 
+    with op.batch_alter_table("job_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stage_template", sa.JSON(), nullable=True))
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("hires", sa.Integer(), server_default=sa.text("0"), nullable=False))
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("erased_email_index", sa.String(length=32), nullable=True))
@@ -488,6 +496,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_column("hires")
+    with op.batch_alter_table("job_settings", schema=None) as batch_op:
+        batch_op.drop_column("stage_template")
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidates_erased_email_index"))
         batch_op.drop_column("erased_email_index")
