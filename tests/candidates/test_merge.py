@@ -138,3 +138,44 @@ async def test_merge_refuses_self_unknown_foreign_and_stale(
     stale = await merge(client, tenant, target_id, duplicate, '"stale"')
     assert_problem(stale, 412, "precondition-failed")
     assert (await client.get(f"/v1/candidates/{duplicate}", headers=tenant.headers)).status_code == 200
+
+
+async def test_merge_moves_files_notes_and_pool_memberships_to_the_target(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    from tests.candidates.support import RESUME_LINES, make_pdf, upload
+
+    target = (await create(client, tenant, full_name="T", email="t@example.com")).json()
+    duplicate = (await create(client, tenant, full_name="D", email="d@example.com")).json()
+    resume = await upload(client, tenant, duplicate["id"], make_pdf([RESUME_LINES]))
+    assert resume.status_code == 201, resume.text
+    note = await client.post(
+        f"/v1/candidates/{duplicate['id']}/notes", headers=tenant.headers, json={"body": "Call back in May"}
+    )
+    assert note.status_code == 201, note.text
+    pools = []
+    for name in ("Shared", "Duplicate only"):
+        response = await client.post("/v1/talent-pools", headers=tenant.headers, json={"name": name})
+        assert response.status_code == 201, response.text
+        pools.append(response.json()["id"])
+    memberships = [(pools[0], target), (pools[0], duplicate), (pools[1], duplicate)]
+    for pool_id, candidate in memberships:
+        put = await client.put(
+            f"/v1/talent-pools/{pool_id}/candidates/{candidate['id']}", headers=tenant.headers
+        )
+        assert put.status_code == 204, put.text
+
+    response = await merge(client, tenant, target["id"], duplicate["id"])
+    assert response.status_code == 200, response.text
+
+    files = await client.get(f"/v1/candidates/{target['id']}/files", headers=tenant.headers)
+    assert [f["id"] for f in files.json()] == [resume.json()["id"]]
+    detail = await client.get(
+        f"/v1/candidates/{target['id']}/files/{resume.json()['id']}", headers=tenant.headers
+    )
+    assert "Skills: Python" in detail.json()["text"]  # still opens: sealed for the file, not the person
+    notes = await client.get(f"/v1/candidates/{target['id']}/notes", headers=tenant.headers)
+    assert [n["body"] for n in notes.json()["items"]] == ["Call back in May"]
+    for pool_id in pools:
+        members = await client.get(f"/v1/talent-pools/{pool_id}/candidates", headers=tenant.headers)
+        assert [m["id"] for m in members.json()["items"]] == [target["id"]]

@@ -154,3 +154,47 @@ def test_rotate_keys_command(sqlite_template: Any, tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("ROLECALL_PII_KEYS", f"{KEY_B},{KEY_A}")
     assert invoke() == "rotated 8 fields in 2 candidates; 0 candidates already current"
     assert invoke() == "rotated 0 fields in 0 candidates; 2 candidates already current"
+
+
+async def test_rotation_reseals_file_text_and_note_bodies_too(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    from rolecall.candidates.models import CandidateFile, CandidateNote
+    from tests.candidates.support import RESUME_LINES, make_pdf, upload
+
+    (created,) = await add(client, tenant, 1)
+    candidate_id = created.json()["id"]
+    resume = await upload(client, tenant, candidate_id, make_pdf([RESUME_LINES]))
+    assert resume.status_code == 201, resume.text
+    note = await client.post(
+        f"/v1/candidates/{candidate_id}/notes", headers=tenant.headers, json={"body": "Strong on Postgres"}
+    )
+    assert note.status_code == 201, note.text
+
+    async def sealed() -> list[tuple[str, Any]]:
+        async with transaction(sessionmaker) as session:
+            file = (await session.scalars(select(CandidateFile).execution_options(**all_tenants()))).one()
+            row = (await session.scalars(select(CandidateNote).execution_options(**all_tenants()))).one()
+            assert file.text is not None
+            return [(KeyRing.key_id(file.text), file.updated_at), (KeyRing.key_id(row.body), row.updated_at)]
+
+    before = await sealed()
+    assert [kid for kid, _ in before] == ["ka", "ka"]
+    ring = KeyRing.from_setting(f"{KEY_B},{KEY_A}")
+    report = await rotate_candidate_keys(sessionmaker, ring)
+    assert (report.candidates, report.files, report.notes) == (1, 1, 1)
+    after = await sealed()
+    assert after == [("kb", before[0][1]), ("kb", before[1][1])]  # re-sealed, updated_at untouched
+    again = await rotate_candidate_keys(sessionmaker, ring)
+    assert (again.files, again.notes) == (0, 0)
+
+    async with client_with(settings, KEY_B) as (new_client, _):
+        base = f"/v1/candidates/{candidate_id}"
+        detail = await new_client.get(f"{base}/files/{resume.json()['id']}", headers=tenant.headers)
+        assert detail.status_code == 200, detail.text
+        assert "Skills: Python" in detail.json()["text"]
+        notes = await new_client.get(f"{base}/notes", headers=tenant.headers)
+        assert [n["body"] for n in notes.json()["items"]] == ["Strong on Postgres"]

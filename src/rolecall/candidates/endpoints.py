@@ -1,6 +1,7 @@
 """Candidate routes: the organisation's candidates as people, with their personal data.
 
-Every response carries ``Cache-Control: no-store``: it holds personal data.
+Every response carries ``Cache-Control: no-store``: it holds personal data. Files and talent pools
+have modules of their own, included into this router, so the app wires one candidates router.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from rolecall.candidates import service
+from rolecall.candidates import file_endpoints, pool_endpoints, service
 from rolecall.candidates.auth import CandidatesRead, CandidatesWrite
 from rolecall.candidates.schemas import (
     CandidateCreate,
@@ -18,6 +19,8 @@ from rolecall.candidates.schemas import (
     CandidateOut,
     CandidateSummary,
     CandidateUpdate,
+    NoteCreate,
+    NoteOut,
 )
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
@@ -130,3 +133,54 @@ async def merge_candidate(
         index=_index(request),
     )
     return _out(view, response)
+
+
+@router.post(
+    "/candidates/{candidate_id}/notes",
+    response_model=NoteOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a note about a candidate; the author is the caller",
+)
+async def add_note(
+    candidate_id: uuid.UUID,
+    body: NoteCreate,
+    principal: CandidatesWrite,
+    session: DbSession,
+    request: Request,
+    response: Response,
+) -> NoteOut:
+    view = await service.add_note(session, principal, candidate_id, body.body, keyring=_keyring(request))
+    no_store(response)
+    return NoteOut.model_validate(view)
+
+
+@router.get("/candidates/{candidate_id}/notes", response_model=Page[NoteOut], summary="Notes, newest first")
+async def list_notes(
+    candidate_id: uuid.UUID,
+    principal: CandidatesRead,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> Page[NoteOut]:
+    views, cursor = await service.list_notes(
+        session, principal, candidate_id, paging, keyring=_keyring(request)
+    )
+    no_store(response)
+    return Page[NoteOut](items=[NoteOut.model_validate(v) for v in views], next_cursor=cursor)
+
+
+@router.delete(
+    "/candidates/{candidate_id}/notes/{note_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a note (its author or an admin only)",
+)
+async def delete_note(
+    candidate_id: uuid.UUID, note_id: uuid.UUID, principal: CandidatesWrite, session: DbSession
+) -> Response:
+    await service.remove_note(session, principal, candidate_id, note_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router.include_router(file_endpoints.router)
+router.include_router(pool_endpoints.router)

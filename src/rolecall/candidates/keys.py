@@ -1,6 +1,8 @@
 """Re-encrypting candidates' personal data under the active PII key (``rolecall rotate-keys``).
 
-The work runs online and resumably: candidates are taken in batches ordered by id, each batch in a
+That is the candidates' own fields, the text extracted from their files and the bodies of notes.
+
+The work runs online and resumably: rows are taken in batches ordered by id, each batch in a
 transaction of its own, and only tokens that :meth:`KeyRing.needs_rotation` are re-sealed. A run that
 is interrupted leaves every committed batch done; running again skips those rows (their tokens are
 already under the active key) and finishes the rest. It is a system job across every organisation, so
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.candidates.models import ENCRYPTED_FIELDS, Candidate
+from rolecall.candidates.models import ENCRYPTED_FIELDS, Candidate, CandidateFile, CandidateNote
 from rolecall.platform.db import transaction
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.tenancy import all_tenants
@@ -25,9 +27,26 @@ DEFAULT_BATCH_SIZE = 200
 
 @dataclass(frozen=True)
 class RotationReport:
-    fields: int = 0  # tokens re-sealed under the active key
+    fields: int = 0  # candidate tokens re-sealed under the active key
     candidates: int = 0  # candidates with at least one re-sealed token
     current: int = 0  # candidates whose tokens were all under the active key already
+    files: int = 0  # files whose extracted text was re-sealed
+    notes: int = 0  # notes whose body was re-sealed
+
+
+class _Budget:
+    """How many batches a run may still start (``None``: no limit), shared by every table."""
+
+    def __init__(self, max_batches: int | None) -> None:
+        self.left = max_batches
+
+    def take(self) -> bool:
+        if self.left is None:
+            return True
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
 
 
 async def rotate_candidate_keys(
@@ -37,20 +56,36 @@ async def rotate_candidate_keys(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_batches: int | None = None,
 ) -> RotationReport:
-    """Re-seal every candidate token not under the ring's active key; returns what was done.
+    """Re-seal every candidate, file-text and note token not under the ring's active key.
 
     Nothing a client can see changes: not ``version`` (so ETags that clients hold stay valid — the
     data they describe is the same, only its encryption changed; bumping it would make their next
-    conditional write fail for no reason) and not ``updated_at``. Each row is written with a
-    compare-and-set on its version: a row a user changed since it was read is left alone, since that
-    write already sealed the changed fields under the active key, and the next run picks up the rest.
-    ``max_batches`` stops early (an interrupted run, in tests).
+    conditional write fail for no reason) and not ``updated_at`` (which also feeds retention: a key
+    rotation is not activity). Each row is written with a compare-and-set (on the candidate's
+    version; on the token itself for files and notes, which have no version): a row changed since it
+    was read is left alone, since that write already sealed under the active key, and the next run
+    picks up the rest. ``max_batches`` stops early (an interrupted run, in tests); it counts batches
+    across all three tables, which are done in order: candidates, files, notes.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    fields = candidates = current = batches = 0
+    budget = _Budget(max_batches)
+    fields, candidates, current = await _rotate_candidates(sessionmaker, keyring, batch_size, budget)
+    files = await _rotate_column(
+        sessionmaker, keyring, CandidateFile, "text", "candidate_file", batch_size, budget
+    )
+    notes = await _rotate_column(
+        sessionmaker, keyring, CandidateNote, "body", "candidate_note", batch_size, budget
+    )
+    return RotationReport(fields, candidates, current, files, notes)
+
+
+async def _rotate_candidates(
+    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, batch_size: int, budget: _Budget
+) -> tuple[int, int, int]:
+    fields = candidates = current = 0
     after: uuid.UUID | None = None
-    while max_batches is None or batches < max_batches:
+    while budget.take():
         async with transaction(sessionmaker) as session:
             stmt = select(Candidate).order_by(Candidate.id).limit(batch_size)
             if after is not None:
@@ -78,5 +113,42 @@ async def rotate_candidate_keys(
                     fields += len(values)
                     candidates += 1
             after = rows[-1].id
-        batches += 1
-    return RotationReport(fields=fields, candidates=candidates, current=current)
+    return fields, candidates, current
+
+
+async def _rotate_column(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    keyring: KeyRing,
+    model: type[CandidateFile] | type[CandidateNote],
+    column: str,
+    table: str,
+    batch_size: int,
+    budget: _Budget,
+) -> int:
+    """Re-seal one sealed column (context ``<table>:<row id>:<column>``); returns the rows re-sealed."""
+    resealed = 0
+    after: uuid.UUID | None = None
+    while budget.take():
+        async with transaction(sessionmaker) as session:
+            stmt = select(model.id, getattr(model, column)).order_by(model.id).limit(batch_size)
+            if after is not None:
+                stmt = stmt.where(model.id > after)
+            rows = [
+                (row_id, token)
+                for row_id, token in await session.execute(stmt.execution_options(**all_tenants()))
+            ]
+            if not rows:
+                break
+            for row_id, token in rows:
+                if token is None or not keyring.needs_rotation(token):
+                    continue
+                fresh = keyring.rotate(token, context=f"{table}:{row_id}:{column}")
+                result = await session.execute(
+                    update(model)
+                    .where(model.id == row_id, getattr(model, column) == token)
+                    .values({column: fresh, "updated_at": model.updated_at})
+                    .execution_options(**all_tenants(), synchronize_session=False)
+                )
+                resealed += getattr(result, "rowcount", 0)
+            after = rows[-1][0]
+    return resealed

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.candidates.models import Candidate
+from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
 from rolecall.platform.pagination import PageParams, paginate_by_id
 
 
@@ -26,3 +27,140 @@ async def by_email_index(session: AsyncSession, digest: str) -> Candidate | None
 
 async def by_phone_index(session: AsyncSession, digest: str) -> Candidate | None:
     return (await session.scalars(select(Candidate).where(Candidate.phone_index == digest))).first()
+
+
+async def erased_with_email_index(session: AsyncSession, digest: str) -> bool:
+    """Whether a candidate with this email's blind index was erased before."""
+    stmt = select(Candidate.id).where(Candidate.erased_email_index == digest).limit(1)
+    return (await session.scalars(stmt)).first() is not None
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+async def get_file(
+    session: AsyncSession, candidate_id: uuid.UUID, file_id: uuid.UUID
+) -> CandidateFile | None:
+    stmt = select(CandidateFile).where(
+        CandidateFile.id == file_id, CandidateFile.candidate_id == candidate_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def file_by_id(session: AsyncSession, file_id: uuid.UUID) -> CandidateFile | None:
+    return (await session.scalars(select(CandidateFile).where(CandidateFile.id == file_id))).first()
+
+
+async def files_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[CandidateFile]:
+    stmt = select(CandidateFile).where(CandidateFile.candidate_id == candidate_id).order_by(CandidateFile.id)
+    return (await session.scalars(stmt)).all()
+
+
+# -- notes ------------------------------------------------------------------------------------
+
+
+async def get_note(
+    session: AsyncSession, candidate_id: uuid.UUID, note_id: uuid.UUID
+) -> CandidateNote | None:
+    stmt = select(CandidateNote).where(
+        CandidateNote.id == note_id, CandidateNote.candidate_id == candidate_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def notes_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[CandidateNote]:
+    stmt = select(CandidateNote).where(CandidateNote.candidate_id == candidate_id).order_by(CandidateNote.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def newest_notes(
+    session: AsyncSession, candidate_id: uuid.UUID, params: PageParams
+) -> Sequence[CandidateNote]:
+    """Newest first: ids are time-ordered, so the cursor's id is where the next (older) page starts."""
+    stmt = select(CandidateNote).where(CandidateNote.candidate_id == candidate_id)
+    if params.after is not None:
+        stmt = stmt.where(CandidateNote.id < params.after)
+    stmt = stmt.order_by(CandidateNote.id.desc()).limit(params.limit + 1)
+    return (await session.scalars(stmt)).all()
+
+
+# -- talent pools -----------------------------------------------------------------------------
+
+
+async def get_pool(session: AsyncSession, pool_id: uuid.UUID) -> TalentPool | None:
+    return (await session.scalars(select(TalentPool).where(TalentPool.id == pool_id))).first()
+
+
+async def pool_by_name(session: AsyncSession, name: str) -> TalentPool | None:
+    return (await session.scalars(select(TalentPool).where(TalentPool.name == name))).first()
+
+
+async def list_pools(session: AsyncSession, params: PageParams) -> Sequence[TalentPool]:
+    return (await session.scalars(paginate_by_id(select(TalentPool), TalentPool.id, params))).all()
+
+
+async def membership(
+    session: AsyncSession, pool_id: uuid.UUID, candidate_id: uuid.UUID
+) -> TalentPoolMember | None:
+    stmt = select(TalentPoolMember).where(
+        TalentPoolMember.pool_id == pool_id, TalentPoolMember.candidate_id == candidate_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def memberships_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[TalentPoolMember]:
+    stmt = select(TalentPoolMember).where(TalentPoolMember.candidate_id == candidate_id)
+    return (await session.scalars(stmt.order_by(TalentPoolMember.id))).all()
+
+
+async def pool_names_of(session: AsyncSession, candidate_id: uuid.UUID) -> list[str]:
+    stmt = (
+        select(TalentPool.name)
+        .join(TalentPoolMember, TalentPoolMember.pool_id == TalentPool.id)
+        .where(TalentPoolMember.candidate_id == candidate_id)
+        .order_by(TalentPool.name)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def pool_members(
+    session: AsyncSession, pool_id: uuid.UUID, params: PageParams
+) -> Sequence[tuple[TalentPoolMember, Candidate]]:
+    """A page of the pool's members in the order they were added (by membership id)."""
+    stmt = (
+        select(TalentPoolMember, Candidate)
+        .join(Candidate, Candidate.id == TalentPoolMember.candidate_id)
+        .where(TalentPoolMember.pool_id == pool_id)
+    )
+    if params.after is not None:
+        stmt = stmt.where(TalentPoolMember.id > params.after)
+    rows = await session.execute(stmt.order_by(TalentPoolMember.id).limit(params.limit + 1))
+    return [(member, candidate) for member, candidate in rows]
+
+
+# -- activity ---------------------------------------------------------------------------------
+
+
+async def latest_updates(
+    session: AsyncSession, candidate_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, datetime]]:
+    """(candidate id, latest updated_at) pairs from the candidates, their files and their notes.
+
+    Erased candidates are left out: there is nothing left to erase, and visiting their tombstones on
+    every retention run would only fill the audit log.
+    """
+    statements = (
+        select(Candidate.id, Candidate.updated_at).where(
+            Candidate.id.in_(candidate_ids), Candidate.erased_at.is_(None)
+        ),
+        select(CandidateFile.candidate_id, func.max(CandidateFile.updated_at))
+        .where(CandidateFile.candidate_id.in_(candidate_ids))
+        .group_by(CandidateFile.candidate_id),
+        select(CandidateNote.candidate_id, func.max(CandidateNote.updated_at))
+        .where(CandidateNote.candidate_id.in_(candidate_ids))
+        .group_by(CandidateNote.candidate_id),
+    )
+    found: list[tuple[uuid.UUID, datetime]] = []
+    for stmt in statements:
+        found.extend((owner, updated_at) for owner, updated_at in await session.execute(stmt))
+    return found

@@ -111,6 +111,10 @@ class CandidateOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None = None
+    previously_erased: bool = Field(
+        default=False, description="Someone with this email address was erased before"
+    )
 
 
 class CandidateSummary(BaseModel):
@@ -133,3 +137,81 @@ class CandidateMerge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     duplicate_id: uuid.UUID
+
+
+FileKind = Literal["resume", "cover_letter", "other"]
+
+
+class FileOut(BaseModel):
+    """A stored file's metadata; ``media_type`` is what the content turned out to be."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    candidate_id: uuid.UUID
+    kind: FileKind
+    media_type: str
+    size: int
+    skills: list[str] = Field(description="Taxonomy skill ids found in the text")
+    created_at: datetime
+
+
+class FileDetailOut(FileOut):
+    text: str | None = Field(description="The text extracted from the file")
+
+
+NoteBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: NoteBody
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    candidate_id: uuid.UUID
+    author: str = Field(description="Who wrote it, e.g. user:<uuid>")
+    body: str
+    created_at: datetime
+
+
+PoolName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PoolDescription = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class PoolCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PoolName
+    description: PoolDescription | None = None
+
+
+class PoolUpdate(BaseModel):
+    """A partial update; ``description`` may be cleared with null, ``name`` may not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PoolName | None = None
+    description: PoolDescription | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+
+class PoolOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    description: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -5,117 +5,104 @@ module in clear except in the returned :class:`CandidateView`. Events and audit 
 field *names* only, so neither the outbox nor the audit log ever holds personal data. Reading a
 candidate is itself audited (``candidate.viewed``, ``candidate.listed``). The key ring and the blind
 index are arguments, so tests can pass their own. Services never commit.
+
+Files, notes, talent pools and the data-subject functions (export, erasure, activity) live in
+sibling modules (``files``, ``notes``, ``pools``, ``privacy``) sharing :mod:`.records`; they are
+re-exported here because this module is the context's one published entry point. An erased
+candidate is a tombstone: changing it, merging it or adding to it is a 409.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository
-from rolecall.candidates.models import Candidate
+from rolecall.candidates.files import (
+    FileContent,
+    FileDetail,
+    FileView,
+    add_file,
+    file_content,
+    get_file,
+    list_files,
+    remove_file,
+    resume_skills,
+    store_resume,
+)
+from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote
+from rolecall.candidates.notes import NoteView, add_note, list_notes, remove_note
+from rolecall.candidates.pools import (
+    PoolView,
+    add_member,
+    create_pool,
+    delete_pool,
+    get_pool,
+    list_members,
+    list_pools,
+    remove_member,
+    update_pool,
+)
+from rolecall.candidates.privacy import candidate_activity, erase_candidate, export_candidate
+from rolecall.candidates.records import PERSONAL as _PERSONAL
+from rolecall.candidates.records import SOURCE, CandidateView
+from rolecall.candidates.records import flush as _flush
+from rolecall.candidates.records import get as _get
+from rolecall.candidates.records import get_live as _get_live
+from rolecall.candidates.records import personal as _personal
+from rolecall.candidates.records import problem as _problem
+from rolecall.candidates.records import set_field as _set
+from rolecall.candidates.records import view as _view
+from rolecall.candidates.records import viewed as _viewed
 from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate
 from rolecall.platform.auth import Principal
-from rolecall.platform.errors import Conflict, NotFound, Unprocessable
+from rolecall.platform.errors import Conflict
 from rolecall.platform.events.outbox import record_event
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import BlindIndex, KeyRing
 
-SOURCE = "/rolecall/candidates"
-_PERSONAL = ("full_name", "email", "phone", "links", "location")
-
-
-@dataclass(frozen=True)
-class CandidateView:
-    """A candidate with its personal data decrypted, for one response."""
-
-    id: uuid.UUID
-    full_name: str
-    email: str | None
-    phone: str | None
-    links: list[str]
-    location: str | None
-    source: str
-    source_details: dict[str, Any]
-    tags: list[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def _problem(field: str, message: str) -> Unprocessable:
-    return Unprocessable(message, extra={"errors": [{"field": field, "message": message}]})
-
-
-def _context(candidate_id: uuid.UUID, field: str) -> str:
-    return f"candidate:{candidate_id}:{field}"
-
-
-def _seal(keyring: KeyRing, candidate_id: uuid.UUID, field: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    text = json.dumps(value, separators=(",", ":")) if field == "links" else str(value)
-    return keyring.encrypt(text, context=_context(candidate_id, field))
-
-
-def _open(keyring: KeyRing, candidate_id: uuid.UUID, field: str, token: str | None) -> str | None:
-    return None if token is None else keyring.decrypt(token, context=_context(candidate_id, field))
-
-
-def _personal(keyring: KeyRing, candidate: Candidate) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        field: _open(keyring, candidate.id, field, getattr(candidate, field)) for field in _PERSONAL
-    }
-    values["links"] = json.loads(values["links"]) if values["links"] else []
-    return values
-
-
-def _view(keyring: KeyRing, candidate: Candidate) -> CandidateView:
-    return CandidateView(
-        id=candidate.id,
-        **_personal(keyring, candidate),
-        source=candidate.source,
-        source_details=dict(candidate.source_details),
-        tags=list(candidate.tags),
-        version=candidate.version,
-        created_at=candidate.created_at,
-        updated_at=candidate.updated_at,
-    )
-
-
-def _set(keyring: KeyRing, index: BlindIndex, candidate: Candidate, field: str, value: Any) -> None:
-    """Store one personal field sealed for this candidate, keeping its blind index in step."""
-    setattr(candidate, field, _seal(keyring, candidate.id, field, value))
-    if field == "email":
-        candidate.email_index = None if value is None else index.email(value)
-    elif field == "phone":
-        candidate.phone_index = None if value is None else index.phone(value)
-
-
-async def _get(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate:
-    candidate = await repository.get_candidate(session, candidate_id)
-    if candidate is None:
-        raise NotFound("Candidate not found.")
-    return candidate
-
-
-async def _flush(session: AsyncSession) -> None:
-    # The unique blind indexes are the last word on duplicates when two writers race.
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "Another candidate with this email or phone was saved at the same time; retry."
-        ) from exc
+# The context's published use cases live in sibling modules; this module is the one entry point
+# other contexts may import (import-linter), so it re-exports them.
+__all__ = [
+    "SOURCE",
+    "CandidateView",
+    "FileContent",
+    "FileDetail",
+    "FileView",
+    "NoteView",
+    "PoolView",
+    "add_file",
+    "add_member",
+    "add_note",
+    "candidate_activity",
+    "create_candidate",
+    "create_pool",
+    "delete_pool",
+    "erase_candidate",
+    "export_candidate",
+    "file_content",
+    "get_candidate",
+    "get_file",
+    "get_pool",
+    "list_candidates",
+    "list_files",
+    "list_members",
+    "list_notes",
+    "list_pools",
+    "merge_candidates",
+    "remove_file",
+    "remove_member",
+    "remove_note",
+    "resume_skills",
+    "store_resume",
+    "update_candidate",
+    "update_pool",
+]
 
 
 def _emit(
@@ -139,14 +126,12 @@ def _emit(
     record_event(session, type=event_type, source=SOURCE, subject=f"candidates/{candidate.id}", data=data)
 
 
-def _viewed(session: AsyncSession, principal: Principal, candidate_id: uuid.UUID) -> None:
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="candidate.viewed",
-        target_type="candidate",
-        target_id=candidate_id,
+async def _present(session: AsyncSession, keyring: KeyRing, candidate: Candidate) -> CandidateView:
+    """The view of one candidate, saying whether someone with the same email was erased before."""
+    again = candidate.email_index is not None and await repository.erased_with_email_index(
+        session, candidate.email_index
     )
+    return _view(keyring, candidate, previously_erased=again)
 
 
 async def create_candidate(
@@ -161,7 +146,9 @@ async def create_candidate(
 
     A match by email wins over a match by phone. The existing candidate keeps what it has and gains
     only what it lacked (email, phone, location, links) plus any new tags; a phone or email that
-    belongs to yet another candidate is not taken over (that is a merge, done explicitly).
+    belongs to yet another candidate is not taken over (that is a merge, done explicitly). Someone
+    erased before is no match (their row holds no index any more): they get a new candidate,
+    marked ``previously_erased``.
     """
     email_index = index.email(body.email) if body.email is not None else None
     phone_index = index.phone(body.phone) if body.phone is not None else None
@@ -186,7 +173,7 @@ async def create_candidate(
     session.add(candidate)
     await _flush(session)
     _emit(session, principal, "candidate.created", candidate, [f for f in _PERSONAL if getattr(body, f)])
-    return _view(keyring, candidate), True
+    return await _present(session, keyring, candidate), True
 
 
 async def _merge_into(
@@ -225,14 +212,14 @@ async def _merge_into(
         _emit(session, principal, "candidate.updated", candidate, changed)
     # The answer shows what was already on file, so it counts as reading it.
     _viewed(session, principal, candidate.id)
-    return _view(keyring, candidate)
+    return await _present(session, keyring, candidate)
 
 
 async def get_candidate(
     session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, *, keyring: KeyRing
 ) -> CandidateView:
     candidate = await _get(session, candidate_id)
-    view = _view(keyring, candidate)
+    view = await _present(session, keyring, candidate)
     _viewed(session, principal, candidate.id)
     return view
 
@@ -263,7 +250,7 @@ async def update_candidate(
     keyring: KeyRing,
     index: BlindIndex,
 ) -> CandidateView:
-    candidate = await _get(session, candidate_id)
+    candidate = await _get_live(session, candidate_id)
     check_if_match(if_match, candidate.id, candidate.version)
     sent = body.model_dump(exclude_unset=True)
     current = _personal(keyring, candidate)
@@ -291,12 +278,12 @@ async def update_candidate(
             changed.append(field)
     if not changed:
         _viewed(session, principal, candidate.id)
-        return _view(keyring, candidate)  # nothing changed: no new version, no event
+        return await _present(session, keyring, candidate)  # nothing changed: no new version, no event
     candidate.version += 1
     await _flush(session)
     _emit(session, principal, "candidate.updated", candidate, changed)
     _viewed(session, principal, candidate.id)
-    return _view(keyring, candidate)
+    return await _present(session, keyring, candidate)
 
 
 async def merge_candidates(
@@ -309,7 +296,7 @@ async def merge_candidates(
     keyring: KeyRing,
     index: BlindIndex,
 ) -> CandidateView:
-    """Fold ``duplicate_id`` into ``candidate_id`` and delete the duplicate.
+    """Fold ``duplicate_id`` into ``candidate_id`` (with its files, notes and pools); delete the duplicate.
 
     The target keeps every value it has and gains only what it lacks: email, phone, location, links
     (union), tags (union) and ``source_details`` keys. The duplicate's blind indexes are cleared and
@@ -318,9 +305,9 @@ async def merge_candidates(
     """
     if candidate_id == duplicate_id:
         raise _problem("duplicate_id", "A candidate cannot be merged with itself.")
-    target = await _get(session, candidate_id)
+    target = await _get_live(session, candidate_id)
     check_if_match(if_match, target.id, target.version)
-    duplicate = await _get(session, duplicate_id)
+    duplicate = await _get_live(session, duplicate_id)
     mine = _personal(keyring, target)
     theirs = _personal(keyring, duplicate)
 
@@ -347,6 +334,7 @@ async def merge_candidates(
         target.source_details = details
         changed.append("source_details")
 
+    await _move_belongings(session, target.id, duplicate.id)
     await session.delete(duplicate)
     target.version += 1
     await _flush(session)
@@ -365,4 +353,26 @@ async def merge_candidates(
     )
     # The answer shows the merged personal data, so it counts as reading it.
     _viewed(session, principal, target.id)
-    return _view(keyring, target)
+    return await _present(session, keyring, target)
+
+
+async def _move_belongings(session: AsyncSession, target_id: uuid.UUID, duplicate_id: uuid.UUID) -> None:
+    """Files, notes and pool memberships follow the person; a pool they share keeps the target's entry.
+
+    Sealed file text and note bodies are bound to their own row id, not the candidate's, so they
+    move without re-encryption. Applications move in the pipeline context, on ``candidate.merged``.
+    """
+    for model in (CandidateFile, CandidateNote):
+        await session.execute(
+            update(model)
+            .where(model.candidate_id == duplicate_id)
+            .values(candidate_id=target_id)
+            .execution_options(synchronize_session="fetch")
+        )
+    shared = {member.pool_id for member in await repository.memberships_of(session, target_id)}
+    for member in await repository.memberships_of(session, duplicate_id):
+        if member.pool_id in shared:
+            await session.delete(member)
+        else:
+            member.candidate_id = target_id
+    await _flush(session)
