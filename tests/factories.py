@@ -154,3 +154,81 @@ async def job_events(sessionmaker: async_sessionmaker[AsyncSession], job_id: str
             .execution_options(**all_tenants())
         )
         return list((await session.scalars(stmt)).all())
+
+
+async def create_candidate(client: httpx.AsyncClient, tenant: Tenant, **fields: object) -> dict[str, Any]:
+    """A candidate added by staff (a unique e-mail unless one is given)."""
+    body: dict[str, Any] = {"full_name": "Ada Example", "email": f"ada-{uuid.uuid4().hex[:8]}@example.com"}
+    body.update(fields)
+    response = await client.post("/v1/candidates", headers=tenant.headers, json=body)
+    assert response.status_code in (200, 201), response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def create_application(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    job: dict[str, Any] | None = None,
+    **candidate_fields: object,
+) -> dict[str, Any]:
+    """A staff-added application of a new candidate to ``job`` (an open back-end job by default)."""
+    if job is None:
+        job = await open_job(client, app, tenant)
+    candidate = await create_candidate(client, tenant, **candidate_fields)
+    response = await client.post(
+        "/v1/applications",
+        headers=tenant.headers,
+        json={"candidate_id": candidate["id"], "job_id": job["id"]},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def move_application(
+    client: httpx.AsyncClient, tenant: Tenant, application: dict[str, Any], stage: str
+) -> dict[str, Any]:
+    """Move an application to the stage called ``stage`` of its job."""
+    response = await client.post(
+        f"/v1/applications/{application['id']}/move", headers=tenant.headers, json={"stage": stage}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def apply_form(
+    *,
+    email: str | None = None,
+    consent_version: str = "rolecall-default-1",
+    resume: bytes | None = None,
+    files: dict[str, bytes] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Keyword arguments for ``client.post`` of a public application (multipart)."""
+    import json
+
+    body: dict[str, Any] = {
+        "full_name": "Grace Applicant",
+        "email": email or f"grace-{uuid.uuid4().hex[:8]}@example.com",
+        "consent": {"given": True, "text_version": consent_version},
+    }
+    body.update(fields)
+    parts: list[tuple[str, tuple[str | None, Any, str]]] = [
+        ("application", (None, json.dumps(body), "application/json"))
+    ]
+    if resume is not None:
+        parts.append(("resume", ("cv.pdf", resume, "application/octet-stream")))
+    for key, data in (files or {}).items():
+        parts.append((f"file_{key}", (f"{key}.txt", data, "application/octet-stream")))
+    return {"files": parts}
+
+
+async def apply(client: httpx.AsyncClient, posting_id: str, **kwargs: Any) -> dict[str, Any]:
+    """Apply to an open posting through the public endpoint; returns the 201 body."""
+    response = await client.post(f"/v1/board/postings/{posting_id}/applications", **apply_form(**kwargs))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body

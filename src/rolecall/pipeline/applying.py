@@ -1,0 +1,225 @@
+"""Applying from the careers board, and the candidate's no-account status link.
+
+The apply request arrives without a login, so the use case binds the session to the posting's
+organisation itself and acts as an ``applicant`` principal. It runs in the request's one transaction:
+the candidate (found again by email or phone, or created), the resume, the application, its first
+transition and the events commit together or not at all.
+
+The status link carries a random token (256 bits); the database keeps only its keyed hash, so a
+database reader cannot build working links. Links expire (``ROLECALL_STATUS_LINK_DAYS``): an
+expired one answers 410 rather than 404, so the candidate knows to ask the recruiter.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.board import service as board
+from rolecall.candidates import service as candidates
+from rolecall.candidates.matching import CandidateEvidence, score
+from rolecall.candidates.schemas import CandidateCreate
+from rolecall.jobs import service as jobs
+from rolecall.pipeline import answers as form
+from rolecall.pipeline import repository, service
+from rolecall.pipeline.models import Application
+from rolecall.pipeline.schemas import PublicApplication
+from rolecall.platform.auth import Principal
+from rolecall.platform.clock import utcnow
+from rolecall.platform.errors import NotFound, ProblemError, Unprocessable
+from rolecall.platform.ids import new_id
+from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.storage import FileStore
+from rolecall.platform.tenancy import bind_organisation
+from rolecall.roles import service as roles
+
+TOKEN_PURPOSE = "application-status"  # noqa: S105 - a blind-index purpose, not a secret
+
+
+class LinkExpired(ProblemError):
+    status = 410
+    slug = "status-link-expired"
+    title = "Status link expired"
+
+
+@dataclass(frozen=True)
+class Tools:
+    """What the use case needs from the running app, passed in so tests can pass their own."""
+
+    keyring: KeyRing
+    index: BlindIndex
+    store: FileStore
+    link_days: int
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    token: str
+    expires_at: datetime
+
+
+async def open_posting(session: AsyncSession, posting_id: uuid.UUID) -> Principal:
+    """Scope the session to the posting's organisation and return the applicant acting in it."""
+    organisation_id = await board.live_posting_owner(session, posting_id)
+    bind_organisation(session, organisation_id)
+    return Principal.acting_for("applicant", organisation_id)
+
+
+async def application_form(session: AsyncSession, posting_id: uuid.UUID) -> dict[str, Any]:
+    principal = await open_posting(session, posting_id)
+    job = await jobs.get_job(session, principal, posting_id)
+    settings = await service.get_settings(session, principal.organisation_id)
+    return {
+        "posting_id": posting_id,
+        "questions": job.application_form,
+        "consent_text": settings.consent_text,
+        "consent_version": settings.consent_version,
+        "resume": {"field": "resume", "required": False, "types": ["application/pdf", "DOCX", "text/plain"]},
+        "apply_url": f"/v1/board/postings/{posting_id}/applications",
+    }
+
+
+def _invalid(errors: list[dict[str, str]]) -> Unprocessable:
+    return Unprocessable("The application has problems; nothing was saved.", extra={"errors": errors})
+
+
+async def _match(
+    session: AsyncSession, job_id: uuid.UUID, principal: Principal, skills: list[str], years: float | None
+) -> dict[str, Any]:
+    job = await jobs.get_job(session, principal, job_id)
+    profile = (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
+    evidence = CandidateEvidence(skills={skill: None for skill in skills}, years_experience=years)
+    return score(profile, job.level, evidence).model_dump(mode="json")
+
+
+async def submit(
+    session: AsyncSession,
+    posting_id: uuid.UUID,
+    body: PublicApplication,
+    *,
+    resume: bytes | None,
+    files: dict[str, bytes],
+    tools: Tools,
+) -> Submitted:
+    principal = await open_posting(session, posting_id)
+    job = await jobs.get_job(session, principal, posting_id)
+    settings = await service.get_settings(session, principal.organisation_id)
+    errors: list[dict[str, str]] = []
+    if not body.consent.given:
+        errors.append(
+            {"field": "consent.given", "message": "consent to the processing of the application is required"}
+        )
+    elif body.consent.text_version != settings.consent_version:
+        errors.append(
+            {
+                "field": "consent.text_version",
+                "message": f"the consent text is now {settings.consent_version!r}; show it and resubmit",
+            }
+        )
+    cleaned, problems = form.validate(job.application_form, body.answers, set(files))
+    errors.extend(problems)
+    if errors:
+        raise _invalid(errors)
+
+    candidate, _created = await candidates.create_candidate(
+        session,
+        principal,
+        CandidateCreate(
+            full_name=body.full_name,
+            email=body.email,
+            phone=body.phone,
+            links=body.links,
+            location=body.location,
+            source="careers_board",
+            source_details={str(key): value for key, value in body.tracking.items()},
+        ),
+        keyring=tools.keyring,
+        index=tools.index,
+    )
+    if await repository.live_application(session, job.id, candidate.id) is not None:
+        # Checked before any file is stored, so a double submit leaves no orphan files behind.
+        raise service.already_applied()
+    skills: list[str] = []
+    resume_id = None
+    if resume is not None:
+        stored = await candidates.store_resume(
+            session, principal, candidate.id, resume, keyring=tools.keyring, store=tools.store
+        )
+        resume_id, skills = stored.id, list(stored.skills)
+    for key, data in sorted(files.items()):
+        stored = await candidates.add_file(
+            session,
+            principal,
+            candidate.id,
+            data,
+            kind="other",
+            field=f"files.{key}",
+            keyring=tools.keyring,
+            store=tools.store,
+        )
+        cleaned[key] = {"file_id": str(stored.id)}
+
+    application_id = new_id()
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=tools.link_days)
+    consent = {"given": True, "text_version": body.consent.text_version, "at": utcnow().isoformat()}
+    application = await service.add_application(
+        session,
+        principal,
+        job_id=job.id,
+        candidate_id=candidate.id,
+        source="careers_board",
+        source_details={str(key): value for key, value in body.tracking.items()},
+        answers=service.seal_answers(tools.keyring, application_id, cleaned),
+        application_id=application_id,
+        consent=consent,
+        resume_file_id=resume_id,
+        match=await _match(session, job.id, principal, skills, body.years_experience),
+        status_token_hash=tools.index.digest(TOKEN_PURPOSE, token),
+        status_token_expires_at=expires_at,
+    )
+    return Submitted(application, token, expires_at)
+
+
+async def by_token(session: AsyncSession, token: str, index: BlindIndex) -> tuple[Application, Principal]:
+    """The application behind a status link; 404 for an unknown token, 410 for an expired one."""
+    if not 20 <= len(token) <= 100:
+        raise NotFound("There is no application behind this link.")
+    application = await repository.by_status_token(session, index.digest(TOKEN_PURPOSE, token))
+    if application is None:
+        raise NotFound("There is no application behind this link.")
+    if application.status_token_expires_at is None or application.status_token_expires_at <= utcnow():
+        raise LinkExpired("This status link has expired; contact the recruiter for news of your application.")
+    bind_organisation(session, application.organisation_id)
+    return application, Principal.acting_for(
+        "applicant", application.organisation_id, application.candidate_id
+    )
+
+
+async def status(session: AsyncSession, token: str, index: BlindIndex) -> dict[str, Any]:
+    application, principal = await by_token(session, token, index)
+    job = await jobs.get_job(session, principal, application.job_id)
+    # Candidates see the road ahead, not the rejected lane (that is shown by the status instead).
+    visible = [s for s in job.stages if s["type"] != "rejected" or s["name"] == application.stage]
+    return {
+        "application_id": application.id,
+        "job_title": job.title,
+        "status": application.status,
+        "stage": application.stage,
+        "stages": [{**s, "current": s["name"] == application.stage} for s in visible],
+        "applied_at": application.created_at,
+        "last_update_at": application.last_activity_at,
+        "can_withdraw": application.status == "active",
+    }
+
+
+async def withdraw(session: AsyncSession, token: str, index: BlindIndex) -> dict[str, Any]:
+    application, principal = await by_token(session, token, index)
+    await service.withdraw(session, principal, application.id)
+    return await status(session, token, index)

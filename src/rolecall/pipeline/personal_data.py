@@ -1,0 +1,97 @@
+"""What the pipeline holds about a person, for the privacy context (export, erasure, retention) and
+for candidate merges. Answers are personal data; stages, transitions and reasons are not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.pipeline import repository
+from rolecall.pipeline.records import answers_of
+from rolecall.platform.auth import Principal
+from rolecall.platform.pii import KeyRing
+
+
+async def retention_candidates(
+    session: AsyncSession, outcome: Literal["rejected", "withdrawn"], inactive_before: datetime
+) -> list[uuid.UUID]:
+    return await repository.ended_before(session, outcome, inactive_before)
+
+
+async def export_candidate(
+    session: AsyncSession, candidate_id: uuid.UUID, *, keyring: KeyRing
+) -> list[dict[str, Any]]:
+    exported = []
+    for application in await repository.applications_where(session, candidate_id=candidate_id):
+        rows = await repository.transitions(session, application.id)
+        exported.append(
+            {
+                "id": str(application.id),
+                "job_id": str(application.job_id),
+                "stage": application.stage,
+                "status": application.status,
+                "reject_reason": application.reject_reason,
+                "source": application.source,
+                "source_details": application.source_details,
+                "answers": answers_of(keyring, application),
+                "consent": application.consent,
+                "match": application.match,
+                "created_at": application.created_at.isoformat(),
+                "transitions": [
+                    {
+                        "action": r.action,
+                        "from": r.from_stage,
+                        "to": r.to_stage,
+                        "reason": r.reason,
+                        "at": r.at.isoformat(),
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    return exported
+
+
+async def erase_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Drop what identifies the person (answers, status link, campaign details); keep the stage facts."""
+    for application in await repository.applications_where(session, candidate_id=candidate_id):
+        application.answers = None
+        application.status_token_hash = None
+        application.status_token_expires_at = None
+        application.source_details = {}
+        application.version += 1
+    await session.flush()
+
+
+async def move_applications(
+    session: AsyncSession, principal: Principal, from_candidate: uuid.UUID, to_candidate: uuid.UUID
+) -> int:
+    """Re-point a merged-away candidate's applications; returns how many moved.
+
+    When both people had applied to the same job, the surviving candidate's application stays live
+    and the duplicate's is kept for history, marked as merged into it (it no longer counts anywhere).
+    """
+    moved = 0
+    for application in await repository.applications_where(session, candidate_id=from_candidate):
+        kept = await repository.live_application(session, application.job_id, to_candidate)
+        if kept is not None:
+            application.merged_into_id = kept.id
+        application.candidate_id = to_candidate
+        application.version += 1
+        await session.flush()
+        audit.record(
+            session,
+            actor=principal.actor,
+            action="application.candidate_merged",
+            target_type="application",
+            target_id=application.id,
+            from_candidate=str(from_candidate),
+            merged_into=str(kept.id) if kept else None,
+        )
+        moved += 1
+    return moved

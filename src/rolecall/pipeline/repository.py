@@ -1,0 +1,123 @@
+"""Pipeline queries. Tenant filtering is added by the platform; nothing here repeats it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.pipeline.models import Application, ApplicationTransition, PipelineSettings
+from rolecall.platform.pagination import PageParams, paginate_by_id
+from rolecall.platform.tenancy import all_tenants
+
+
+async def get_settings(session: AsyncSession) -> PipelineSettings | None:
+    return (await session.scalars(select(PipelineSettings))).first()
+
+
+async def get_application(session: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    return (await session.scalars(select(Application).where(Application.id == application_id))).first()
+
+
+async def live_application(
+    session: AsyncSession, job_id: uuid.UUID, candidate_id: uuid.UUID
+) -> Application | None:
+    stmt = select(Application).where(
+        Application.job_id == job_id,
+        Application.candidate_id == candidate_id,
+        Application.merged_into_id.is_(None),
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def by_status_token(session: AsyncSession, token_hash: str) -> Application | None:
+    """Across organisations on purpose: the status link is the candidate's only key, and the hash is
+    unique across the table, so it names exactly one application wherever it lives."""
+    stmt = (
+        select(Application)
+        .where(Application.status_token_hash == token_hash)
+        .execution_options(**all_tenants())
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def list_applications(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    job_id: uuid.UUID | None = None,
+    candidate_id: uuid.UUID | None = None,
+    status: str | None = None,
+    stage: str | None = None,
+) -> Sequence[Application]:
+    stmt = select(Application).where(Application.merged_into_id.is_(None))
+    if job_id is not None:
+        stmt = stmt.where(Application.job_id == job_id)
+    if candidate_id is not None:
+        stmt = stmt.where(Application.candidate_id == candidate_id)
+    if status is not None:
+        stmt = stmt.where(Application.status == status)
+    if stage is not None:
+        stmt = stmt.where(func.lower(Application.stage) == stage.lower())
+    return (await session.scalars(paginate_by_id(stmt, Application.id, params))).all()
+
+
+async def ranked_for_job(session: AsyncSession, job_id: uuid.UUID, limit: int) -> Sequence[Application]:
+    """A job's active applications, best match first (unscored last, then oldest first)."""
+    stmt = (
+        select(Application)
+        .where(
+            Application.job_id == job_id,
+            Application.status == "active",
+            Application.merged_into_id.is_(None),
+        )
+        .order_by(Application.match_score.is_(None), Application.match_score.desc(), Application.id)
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def applications_where(session: AsyncSession, **equal: object) -> Sequence[Application]:
+    stmt = select(Application).where(Application.merged_into_id.is_(None))
+    for column, value in equal.items():
+        stmt = stmt.where(getattr(Application, column) == value)
+    return (await session.scalars(stmt.order_by(Application.id))).all()
+
+
+async def transitions(session: AsyncSession, application_id: uuid.UUID) -> Sequence[ApplicationTransition]:
+    stmt = (
+        select(ApplicationTransition)
+        .where(ApplicationTransition.application_id == application_id)
+        .order_by(ApplicationTransition.at, ApplicationTransition.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def last_transition(
+    session: AsyncSession, application_id: uuid.UUID, action: str
+) -> ApplicationTransition | None:
+    stmt = (
+        select(ApplicationTransition)
+        .where(ApplicationTransition.application_id == application_id, ApplicationTransition.action == action)
+        .order_by(ApplicationTransition.at.desc(), ApplicationTransition.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def ended_before(session: AsyncSession, outcome: str, cutoff: datetime) -> list[uuid.UUID]:
+    """Candidates whose every live application has ``outcome`` and went quiet before ``cutoff``."""
+    stmt = (
+        select(Application.candidate_id)
+        .where(Application.merged_into_id.is_(None))
+        .group_by(Application.candidate_id)
+        .having(
+            func.min(Application.status) == outcome,
+            func.max(Application.status) == outcome,
+            func.max(Application.last_activity_at) < cutoff,
+        )
+    )
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,397 @@
+"""Use cases for applications: adding them, moving them through the job's stages, and the queries and
+saga steps other contexts call (interviews, offers and the hire saga, privacy).
+
+Every change of stage or status goes through :func:`rolecall.pipeline.records.change`. Concurrent
+changes of one application are serialised by its version column: the loser of a race gets 412 and
+loses nothing. Services never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.jobs import service as jobs
+from rolecall.pipeline import repository, stages
+from rolecall.pipeline.models import Application, ApplicationTransition
+from rolecall.pipeline.personal_data import (
+    erase_candidate,
+    export_candidate,
+    move_applications,
+    retention_candidates,
+)
+from rolecall.pipeline.records import (
+    ApplicationFacts,
+    answers_of,
+    change,
+    emit,
+    facts,
+    get_application,
+    job_stages,
+    problem,
+    record_transition,
+    seal_answers,
+)
+from rolecall.pipeline.schemas import ApplicationCreate
+from rolecall.pipeline.settings import get_settings, update_settings
+from rolecall.platform.auth import Principal
+from rolecall.platform.clock import utcnow
+from rolecall.platform.errors import Conflict
+from rolecall.platform.http import check_if_match
+from rolecall.platform.ids import new_id
+from rolecall.platform.pagination import PageParams, page_of
+from rolecall.platform.pii import KeyRing
+
+# The published surface other contexts and this context's routes use.
+__all__ = [
+    "ApplicationFacts",
+    "add_application",
+    "allowed_actions",
+    "application_facts",
+    "candidate_applications",
+    "erase_candidate",
+    "export_candidate",
+    "facts",
+    "get_application",
+    "get_settings",
+    "job_applications",
+    "mark_hired",
+    "move",
+    "move_applications",
+    "problem",
+    "reject",
+    "retention_candidates",
+    "revert_hire",
+    "seal_answers",
+    "unreject",
+    "update_settings",
+    "withdraw",
+]
+
+
+async def read_application(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, keyring: KeyRing
+) -> tuple[Application, dict[str, Any]]:
+    """One application with its answers; the answers are personal data, so reading them is audited."""
+    application = await get_application(session, application_id)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="application.viewed",
+        target_type="candidate",
+        target_id=application.candidate_id,
+        application_id=str(application.id),
+    )
+    return application, answers_of(keyring, application)
+
+
+async def list_applications(
+    session: AsyncSession, params: PageParams, **filters: Any
+) -> tuple[list[Application], str | None]:
+    rows = await repository.list_applications(session, params, **filters)
+    return page_of(rows, params)
+
+
+async def ranked(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID, limit: int
+) -> list[Application]:
+    await jobs.get_job(session, principal, job_id)  # 404 for an unknown job
+    return list(await repository.ranked_for_job(session, job_id, limit))
+
+
+async def history(
+    session: AsyncSession, application_id: uuid.UUID
+) -> list[tuple[ApplicationTransition, float | None]]:
+    """Transitions, oldest first, each with the seconds spent in the stage it entered (None: still there)."""
+    await get_application(session, application_id)
+    rows = list(await repository.transitions(session, application_id))
+    spans: list[tuple[ApplicationTransition, float | None]] = []
+    for index, row in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        spans.append((row, (following.at - row.at).total_seconds() if following else None))
+    return spans
+
+
+def already_applied() -> Conflict:
+    return Conflict(
+        "This person has already applied to this job; the first application's status link shows how it goes.",
+    )
+
+
+async def add_application(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    job_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    source: str,
+    source_details: dict[str, Any] | None = None,
+    answers: str | None = None,
+    application_id: uuid.UUID | None = None,
+    consent: dict[str, Any] | None = None,
+    resume_file_id: uuid.UUID | None = None,
+    match: dict[str, Any] | None = None,
+    status_token_hash: str | None = None,
+    status_token_expires_at: datetime | None = None,
+) -> Application:
+    """Put a candidate in the first stage of a job: the one place an application is born.
+
+    A second live application of the same person to the same job is a 409, decided by the unique
+    index so that two simultaneous submissions cannot both win.
+    """
+    job = await jobs.get_job(session, principal, job_id)
+    if job.status in ("draft", "closed"):
+        raise Conflict(f"The job is {job.status}; applications can be added to open or paused jobs only.")
+    if await repository.live_application(session, job_id, candidate_id) is not None:
+        raise already_applied()
+    first = job.stages[0]
+    now = utcnow()
+    application = Application(
+        id=application_id or new_id(),
+        organisation_id=principal.organisation_id,
+        job_id=job_id,
+        candidate_id=candidate_id,
+        stage=first["name"],
+        stage_type=first["type"],
+        status="active",
+        answers=answers,
+        consent=consent,
+        source=source,
+        source_details=dict(source_details or {}),
+        resume_file_id=resume_file_id,
+        match_score=None if match is None else int(match["total"]),
+        match=match,
+        status_token_hash=status_token_hash,
+        status_token_expires_at=status_token_expires_at,
+        stage_entered_at=now,
+        last_activity_at=now,
+        version=1,
+    )
+    session.add(application)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise already_applied() from exc
+    record_transition(session, principal, application, "applied", from_stage=None, from_type=None)
+    emit(session, principal, "application.created", application)
+    return application
+
+
+async def create_application(
+    session: AsyncSession, principal: Principal, body: ApplicationCreate, *, candidate_source: str
+) -> Application:
+    return await add_application(
+        session,
+        principal,
+        job_id=body.job_id,
+        candidate_id=body.candidate_id,
+        source=body.source or candidate_source,
+    )
+
+
+def _check_action(application: Application, action: stages.Action) -> None:
+    if action not in stages.allowed(application.status):
+        raise Conflict(stages.refusal(application.status, action))
+
+
+async def _load(session: AsyncSession, application_id: uuid.UUID, if_match: str | None) -> Application:
+    application = await get_application(session, application_id)
+    if if_match is not None:
+        check_if_match(if_match, application.id, application.version)
+    return application
+
+
+async def move(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    stage: str,
+    *,
+    if_match: str | None = None,
+    bulk_id: uuid.UUID | None = None,
+) -> Application:
+    application = await _load(session, application_id, if_match)
+    _check_action(application, "move")
+    current_stages = await job_stages(session, principal, application)
+    target = stages.find(current_stages, stage)
+    targets = stages.move_targets(current_stages, application.stage)
+    if target is None:
+        raise problem(
+            "stage",
+            f"The job has no stage {stage!r}; its stages are: {', '.join(s['name'] for s in current_stages)}",
+        )
+    if target["type"] == "rejected":
+        raise problem("stage", "Use the reject action (with a reason) to reject an application.")
+    if target["type"] == "hired":
+        raise problem("stage", "Applications are hired by accepting an offer, not by a move.")
+    if target["name"] not in targets:
+        raise Conflict(f"The application is already in {target['name']!r}.")
+    return await change(
+        session,
+        principal,
+        application,
+        "move",
+        to_stage=target,
+        status="active",
+        event_type="application.stage_changed",
+        bulk_id=bulk_id,
+    )
+
+
+async def reject(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    reason: str,
+    *,
+    if_match: str | None = None,
+    bulk_id: uuid.UUID | None = None,
+) -> Application:
+    application = await _load(session, application_id, if_match)
+    _check_action(application, "reject")
+    settings = await get_settings(session, principal.organisation_id)
+    keys = [item["key"] for item in settings.reject_reasons]
+    if reason not in keys:
+        raise problem(
+            "reason", f"Unknown reject reason {reason!r}; the organisation's reasons are: {', '.join(keys)}."
+        )
+    target = stages.first_of_type(await job_stages(session, principal, application), "rejected")
+    return await change(
+        session,
+        principal,
+        application,
+        "reject",
+        to_stage=target,
+        status="rejected",
+        event_type="application.rejected",
+        reason=reason,
+        bulk_id=bulk_id,
+    )
+
+
+async def withdraw(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, if_match: str | None = None
+) -> Application:
+    application = await _load(session, application_id, if_match)
+    _check_action(application, "withdraw")
+    return await change(
+        session,
+        principal,
+        application,
+        "withdraw",
+        to_stage=None,
+        status="withdrawn",
+        event_type="application.withdrawn",
+    )
+
+
+async def unreject(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, if_match: str | None = None
+) -> Application:
+    application = await _load(session, application_id, if_match)
+    _check_action(application, "unreject")
+    current_stages = await job_stages(session, principal, application)
+    last = await repository.last_transition(session, application.id, "reject")
+    previous = stages.find(current_stages, last.from_stage) if last and last.from_stage else None
+    if previous is None or previous["type"] in stages.TERMINAL_TYPES:
+        previous = current_stages[0]
+    return await change(
+        session,
+        principal,
+        application,
+        "unreject",
+        to_stage=previous,
+        status="active",
+        event_type="application.stage_changed",
+    )
+
+
+async def allowed_actions(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> tuple[Application, list[dict[str, Any]]]:
+    """What this caller may do next with the application, with where to send each request."""
+    application = await get_application(session, application_id)
+    base = f"/v1/applications/{application.id}"
+    actions: list[dict[str, Any]] = []
+    may_write = "applications:write" in principal.scopes
+    for action in stages.allowed(application.status) if may_write else []:
+        if action == "move":
+            targets = stages.move_targets(
+                await job_stages(session, principal, application), application.stage
+            )
+            if targets:
+                actions.append({"action": "move", "stages": targets, "href": f"{base}/move"})
+        elif action == "reject":
+            settings = await get_settings(session, principal.organisation_id)
+            actions.append({"action": "reject", "reasons": settings.reject_reasons, "href": f"{base}/reject"})
+        else:
+            actions.append({"action": action, "href": f"{base}/{action}"})
+    if application.status == "active":
+        if application.stage_type == "offer" and "offers:write" in principal.scopes:
+            actions.append({"action": "make_offer", "href": f"{base}/offers"})
+        if "interviews:write" in principal.scopes:
+            actions.append({"action": "schedule_interview", "href": f"{base}/interviews"})
+    return application, actions
+
+
+async def application_facts(session: AsyncSession, application_id: uuid.UUID) -> ApplicationFacts:
+    return facts(await get_application(session, application_id))
+
+
+async def job_applications(
+    session: AsyncSession, job_id: uuid.UUID, *, status: str | None = "active"
+) -> list[ApplicationFacts]:
+    filters: dict[str, object] = {"job_id": job_id}
+    if status is not None:
+        filters["status"] = status
+    return [facts(row) for row in await repository.applications_where(session, **filters)]
+
+
+async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID) -> list[ApplicationFacts]:
+    return [facts(row) for row in await repository.applications_where(session, candidate_id=candidate_id)]
+
+
+async def mark_hired(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> bool:
+    """Saga step: the accepted offer's application becomes hired. Idempotent (False: already hired)."""
+    application = await get_application(session, application_id)
+    if application.status == "hired":
+        return False
+    if application.status != "active" or application.stage_type != "offer":
+        raise Conflict(
+            "Only an active application in an offer stage can be hired.",
+        )
+    target = stages.first_of_type(await job_stages(session, principal, application), "hired")
+    await change(
+        session,
+        principal,
+        application,
+        "hire",
+        to_stage=target,
+        status="hired",
+        event_type="application.hired",
+    )
+    return True
+
+
+async def revert_hire(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> bool:
+    """Saga compensation: back to the offer stage it was hired from. Idempotent (False: not hired)."""
+    application = await get_application(session, application_id)
+    if application.status != "hired":
+        return False
+    target = stages.first_of_type(await job_stages(session, principal, application), "offer")
+    await change(
+        session,
+        principal,
+        application,
+        "hire_reverted",
+        to_stage=target,
+        status="active",
+        event_type="application.stage_changed",
+    )
+    return True

@@ -1,0 +1,275 @@
+"""Applying from the careers board, and the candidate's status link."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rolecall.candidates.models import Candidate, CandidateFile
+from rolecall.pipeline.models import Application
+from rolecall.platform.db import transaction
+from rolecall.platform.ratelimit import SlidingWindowLimiter
+from rolecall.platform.tenancy import all_tenants
+from tests.candidates.test_resumes import make_pdf
+from tests.conftest import FrozenClock
+from tests.factories import Tenant, apply, apply_form, open_job
+from tests.platform.problems import assert_problem
+
+FORM = [
+    {
+        "key": "notice",
+        "label": "Notice period (weeks)",
+        "type": "number",
+        "required": True,
+        "min_value": 0,
+        "max_value": 26,
+    },
+    {"key": "visa", "label": "Do you need a visa?", "type": "yes_no", "required": True},
+    {
+        "key": "stack",
+        "label": "Favourite stack",
+        "type": "single_choice",
+        "options": ["Python", "Go", "Rust"],
+    },
+    {"key": "langs", "label": "Languages", "type": "multi_choice", "options": ["English", "German"]},
+    {"key": "why", "label": "Why us?", "type": "long_text", "max_length": 50},
+    {"key": "portfolio", "label": "Portfolio", "type": "file"},
+]
+GOOD = {"notice": 4, "visa": False, "stack": "Python", "langs": ["English"], "why": "Robots."}
+RESUME = make_pdf([["Lead back-end engineer, 9 years", "Python, PostgreSQL, Kubernetes, RabbitMQ, Docker"]])
+
+
+async def count(sessionmaker: async_sessionmaker[AsyncSession], model: Any) -> int:
+    async with transaction(sessionmaker) as session:
+        stmt = select(func.count()).select_from(model).execution_options(**all_tenants())
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def post(client: httpx.AsyncClient, posting_id: str, **kwargs: Any) -> httpx.Response:
+    return await client.post(f"/v1/board/postings/{posting_id}/applications", **apply_form(**kwargs))
+
+
+async def test_applying_creates_candidate_application_resume_and_match(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    job = await open_job(client, app, tenant, application_form=FORM)
+    form = await client.get(f"/v1/board/postings/{job['id']}/application-form")
+    assert form.status_code == 200
+    assert [q["key"] for q in form.json()["questions"]] == [q["key"] for q in FORM]
+    version = form.json()["consent_version"]
+
+    result = await apply(
+        client,
+        job["id"],
+        consent_version=version,
+        answers=GOOD,
+        years_experience=9,
+        resume=RESUME,
+        files={"portfolio": b"My portfolio: robots that sort parcels.\n"},
+        tracking={"utm_source": "newsletter"},
+    )
+    assert result["status_url"] == f"/v1/application-status/{result['status_token']}"
+
+    staff = await client.get(f"/v1/applications/{result['application_id']}", headers=tenant.headers)
+    body = staff.json()
+    assert (body["source"], body["source_details"]) == ("careers_board", {"utm_source": "newsletter"})
+    assert body["consent"]["given"] is True
+    assert body["consent"]["text_version"] == version
+    assert body["answers"]["notice"] == 4
+    assert set(body["answers"]["portfolio"]) == {"file_id"}
+    assert body["resume_file_id"] is not None
+    assert body["match_score"] > 0
+    assert body["match"]["total"] == body["match_score"]
+    kinds = {component["kind"] for component in body["match"]["components"]}
+    assert "experience" in kinds or any("python" in json.dumps(c) for c in body["match"]["components"])
+    assert await count(sessionmaker, CandidateFile) == 2
+
+    status = await client.get(result["status_url"])
+    assert status.status_code == 200
+    assert status.headers["cache-control"] == "no-store"
+    assert (status.json()["stage"], status.json()["status"], status.json()["can_withdraw"]) == (
+        "Applied",
+        "active",
+        True,
+    )
+    assert "match_score" not in status.json()
+
+
+async def test_answers_are_checked_against_the_form_and_nothing_is_saved(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    job = await open_job(client, app, tenant, application_form=[*FORM[:5], {**FORM[5], "required": True}])
+    bad = {"notice": 30, "visa": "no", "stack": "Cobol", "langs": ["Klingon"], "why": "x" * 51, "extra": 1}
+    response = await post(client, job["id"], answers=bad)
+    fields = {error["field"] for error in assert_problem(response, 422)["errors"]}
+    assert fields == {
+        "answers.notice",
+        "answers.visa",
+        "answers.stack",
+        "answers.langs",
+        "answers.why",
+        "answers.extra",
+        "files.portfolio",
+    }
+    missing = await post(client, job["id"], answers={})
+    assert {e["field"] for e in assert_problem(missing, 422)["errors"]} >= {"answers.notice", "answers.visa"}
+    assert await count(sessionmaker, Candidate) == 0
+    assert await count(sessionmaker, Application) == 0
+
+
+async def test_consent_is_required_with_the_current_text_version(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    old = await post(client, job["id"], consent_version="2019")
+    assert assert_problem(old, 422)["errors"][0]["field"] == "consent.text_version"
+    refused = await client.post(
+        f"/v1/board/postings/{job['id']}/applications",
+        files={
+            "application": (
+                None,
+                json.dumps(
+                    {
+                        "full_name": "A",
+                        "email": "a@example.com",
+                        "consent": {"given": False, "text_version": "rolecall-default-1"},
+                    }
+                ),
+            )
+        },
+    )
+    assert assert_problem(refused, 422)["errors"][0]["field"] == "consent.given"
+    absent = await client.post(
+        f"/v1/board/postings/{job['id']}/applications",
+        files={"application": (None, json.dumps({"full_name": "A", "email": "a@example.com"}))},
+    )
+    assert assert_problem(absent, 422)["errors"][0]["field"] == "consent"
+    not_json = await client.post(
+        f"/v1/board/postings/{job['id']}/applications", files={"application": (None, "{")}
+    )
+    assert_problem(not_json, 422)
+    not_multipart = await client.post(f"/v1/board/postings/{job['id']}/applications", json={"full_name": "A"})
+    assert_problem(not_multipart, 400)
+
+
+async def test_a_disguised_resume_is_refused_and_nothing_is_kept(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    job = await open_job(client, app, tenant)
+    exe = b"MZ\x90\x00" + b"\x00" * 200
+    response = await post(client, job["id"], resume=exe)
+    assert assert_problem(response, 422)["errors"][0]["field"] in ("resume", "file")
+    assert await count(sessionmaker, Application) == 0
+    assert await count(sessionmaker, Candidate) == 0
+    files_dir = app.state.settings.file_store_path
+    assert not any(p.is_file() for p in files_dir.rglob("*")) if files_dir.exists() else True
+
+
+async def test_a_double_submit_creates_one_application(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    job = await open_job(client, app, tenant)
+    same = apply_form(email="twice@example.com")
+    url = f"/v1/board/postings/{job['id']}/applications"
+    first, second = await asyncio.gather(client.post(url, **same), client.post(url, **same))
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    assert await count(sessionmaker, Application) == 1
+    assert await count(sessionmaker, Candidate) == 1
+    later = await client.post(url, **apply_form(email="TWICE@example.com"))
+    assert "already applied" in assert_problem(later, 409)["detail"]
+
+
+async def test_one_person_applying_to_two_jobs_is_one_candidate(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    other = await open_job(client, app, tenant, job["role_profile_id"])
+    first = await apply(client, job["id"], email="one@example.com")
+    second = await apply(client, other["id"], email="one@example.com", phone="+49 30 1234567")
+    a = (await client.get(f"/v1/applications/{first['application_id']}", headers=tenant.headers)).json()
+    b = (await client.get(f"/v1/applications/{second['application_id']}", headers=tenant.headers)).json()
+    assert a["candidate_id"] == b["candidate_id"]
+
+
+async def test_the_honeypot_answers_like_a_success_and_stores_nothing(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    job = await open_job(client, app, tenant)
+    form = apply_form()
+    form["files"].append(("website", (None, "http://spam.example", "text/plain")))
+    response = await client.post(f"/v1/board/postings/{job['id']}/applications", **form)
+    assert response.status_code == 201
+    assert set(response.json()) == {
+        "application_id",
+        "status_url",
+        "status_token",
+        "status_link_expires_at",
+        "message",
+    }
+    assert await count(sessionmaker, Application) == 0
+    assert await count(sessionmaker, Candidate) == 0
+    assert_problem(await client.get(response.json()["status_url"]), 404)
+
+
+async def test_applications_are_rate_limited_per_client_address(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    app.state.apply_limiter = SlidingWindowLimiter(2, timedelta(hours=1))
+    for _ in range(2):
+        await apply(client, job["id"])
+    limited = await post(client, job["id"])
+    assert_problem(limited, 429)
+    assert int(limited.headers["retry-after"]) > 0
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://rolecall.test") as elsewhere:
+        assert (await post(elsewhere, job["id"])).status_code == 201
+
+
+async def test_closed_and_unknown_postings_take_no_applications(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    await client.post(f"/v1/jobs/{job['id']}/close", headers=tenant.headers, json={"reason": "cancelled"})
+    from tests.factories import deliver
+
+    await deliver(app)
+    assert_problem(await post(client, job["id"]), 404)
+    assert_problem(await post(client, "01890000-0000-7000-8000-000000000000"), 404)
+
+
+async def test_the_status_link_shows_progress_withdraws_and_expires(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, clock: FrozenClock
+) -> None:
+    job = await open_job(client, app, tenant)
+    result = await apply(client, job["id"])
+    application_id = result["application_id"]
+    moved = await client.post(
+        f"/v1/applications/{application_id}/move", headers=tenant.headers, json={"stage": "Recruiter screen"}
+    )
+    assert moved.status_code == 200
+    status = (await client.get(result["status_url"])).json()
+    assert status["stage"] == "Recruiter screen"
+    assert [s["name"] for s in status["stages"] if s["current"]] == ["Recruiter screen"]
+    assert "Rejected" not in [s["name"] for s in status["stages"]]
+
+    withdrawn = await client.post(result["status_url"] + "/withdraw")
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (withdrawn.json()["status"], withdrawn.json()["can_withdraw"]) == ("withdrawn", False)
+    history = (
+        await client.get(f"/v1/applications/{application_id}/transitions", headers=tenant.headers)
+    ).json()
+    assert history[-1]["action"] == "withdraw"
+    assert history[-1]["actor"].startswith("applicant:")
+    assert_problem(await client.post(result["status_url"] + "/withdraw"), 409)
+
+    assert_problem(await client.get("/v1/application-status/" + "x" * 43), 404)
+    clock.advance(days=366)
+    assert_problem(await client.get(result["status_url"]), 410, "status-link-expired")
