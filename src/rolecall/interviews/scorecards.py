@@ -1,0 +1,306 @@
+"""Use cases for scorecards: one per interviewer per interview, written blind, then frozen.
+
+A scorecard is started lazily the first time its interviewer opens it, with one attribute per skill
+the job's pinned role profile lists for the job's level, so every interviewer of a job rates the same
+things. Ratings run 1-4 (no middle to hide in). Other interviewers' scorecards stay hidden from an
+interviewer until they have submitted their own, so nobody anchors on a colleague's verdict; staff
+who are not on the interview (recruiters, hiring managers) see submitted scorecards only.
+
+Notes are an opinion about a person: sealed with the KeyRing for ``scorecard:<id>:notes`` and never
+put into events or audit entries. Services never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolecall.audit import service as audit
+from rolecall.interviews import repository
+from rolecall.interviews.models import Interview, Scorecard
+from rolecall.interviews.schemas import RECOMMENDATIONS, ScorecardUpdate
+from rolecall.interviews.service import get_interview, notes_context, sits_on
+from rolecall.jobs import service as jobs
+from rolecall.pipeline import service as pipeline
+from rolecall.platform.auth import Principal
+from rolecall.platform.clock import utcnow
+from rolecall.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from rolecall.platform.events.outbox import record_event
+from rolecall.platform.http import check_if_match
+from rolecall.platform.ids import new_id
+from rolecall.platform.pii import KeyRing
+from rolecall.roles import service as roles
+
+SOURCE = "/rolecall/interviews"
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """A scorecard with its notes decrypted, for one response."""
+
+    id: uuid.UUID
+    interview_id: uuid.UUID
+    application_id: uuid.UUID
+    interviewer_id: uuid.UUID
+    attributes: list[dict[str, Any]]
+    recommendation: str | None
+    notes: str | None
+    status: str
+    submitted_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(keyring: KeyRing, card: Scorecard) -> ScorecardView:
+    notes = None if card.notes is None else keyring.decrypt(card.notes, context=notes_context(card.id))
+    return ScorecardView(
+        id=card.id,
+        interview_id=card.interview_id,
+        application_id=card.application_id,
+        interviewer_id=card.interviewer_id,
+        attributes=[dict(attribute) for attribute in card.attributes],
+        recommendation=card.recommendation,
+        notes=notes,
+        status=card.status,
+        submitted_at=card.submitted_at,
+        version=card.version,
+        created_at=card.created_at,
+        updated_at=card.updated_at,
+    )
+
+
+async def _interview_i_sit_on(
+    session: AsyncSession, principal: Principal, interview_id: uuid.UUID
+) -> Interview:
+    interview = await get_interview(session, principal, interview_id)
+    if not sits_on(interview, principal):
+        raise Forbidden("Only the interview's interviewers write scorecards for it.")
+    return interview
+
+
+async def _attributes(
+    session: AsyncSession, principal: Principal, interview: Interview
+) -> list[dict[str, Any]]:
+    """One unrated attribute per skill the job's pinned profile gives a proficiency for at its level."""
+    job = await jobs.get_job(session, principal, interview.job_id)
+    profile = (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
+    return [
+        {"skill": skill.skill_id, "name": skill.name, "rating": None}
+        for skill in profile.skills
+        if job.level in skill.proficiency
+    ]
+
+
+async def my_scorecard(
+    session: AsyncSession, principal: Principal, interview_id: uuid.UUID, *, keyring: KeyRing
+) -> ScorecardView:
+    """The caller's scorecard for the interview, started as an empty draft the first time."""
+    interview = await _interview_i_sit_on(session, principal, interview_id)
+    card = await repository.get_scorecard(session, interview.id, principal.subject_id)
+    if card is not None:
+        return _view(keyring, card)
+    if interview.status == "cancelled":
+        raise Conflict("The interview is cancelled; no new scorecards can be started for it.")
+    card = Scorecard(
+        id=new_id(),
+        organisation_id=principal.organisation_id,
+        interview_id=interview.id,
+        application_id=interview.application_id,
+        interviewer_id=principal.subject_id,
+        attributes=await _attributes(session, principal, interview),
+        status="draft",
+        version=1,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(card)
+            await session.flush()
+    except IntegrityError:
+        # The same interviewer opened it twice at once: the other request's draft is the one.
+        existing = await repository.get_scorecard(session, interview.id, principal.subject_id)
+        if existing is None:
+            raise
+        return _view(keyring, existing)
+    _audit(session, principal, "scorecard.created", card)
+    return _view(keyring, card)
+
+
+async def _my_draft(session: AsyncSession, principal: Principal, interview_id: uuid.UUID) -> Scorecard:
+    interview = await _interview_i_sit_on(session, principal, interview_id)
+    card = await repository.get_scorecard(session, interview.id, principal.subject_id)
+    if card is None:
+        raise NotFound("You have no scorecard for this interview yet; GET it to start one.")
+    if card.status == "submitted":
+        raise Conflict("This scorecard is submitted and can no longer be changed.")
+    return card
+
+
+async def update_my_scorecard(
+    session: AsyncSession,
+    principal: Principal,
+    interview_id: uuid.UUID,
+    body: ScorecardUpdate,
+    if_match: str,
+    *,
+    keyring: KeyRing,
+) -> ScorecardView:
+    card = await _my_draft(session, principal, interview_id)
+    check_if_match(if_match, card.id, card.version)
+    sent = body.model_dump(exclude_unset=True)
+    changed: list[str] = []
+    if sent.get("ratings"):
+        attributes = _rated(card.attributes, sent["ratings"])
+        if attributes != card.attributes:
+            card.attributes = attributes  # a new list: JSON columns only notice reassignment
+            changed.append("attributes")
+    if "recommendation" in sent and sent["recommendation"] != card.recommendation:
+        card.recommendation = sent["recommendation"]
+        changed.append("recommendation")
+    if "notes" in sent:
+        current = _view(keyring, card).notes
+        if sent["notes"] != current:
+            notes = sent["notes"]
+            card.notes = None if notes is None else keyring.encrypt(notes, context=notes_context(card.id))
+            changed.append("notes")
+    if changed:
+        card.version += 1
+        await session.flush()
+        _audit(session, principal, "scorecard.updated", card, changed)
+    return _view(keyring, card)
+
+
+def _rated(attributes: list[dict[str, Any]], ratings: dict[str, int | None]) -> list[dict[str, Any]]:
+    known = {attribute["skill"] for attribute in attributes}
+    unknown = [skill for skill in ratings if skill not in known]
+    if unknown:
+        errors = [
+            {"field": f"ratings.{skill}", "message": "Not a skill on this scorecard."} for skill in unknown
+        ]
+        raise Unprocessable("Rate only the skills listed on the scorecard.", extra={"errors": errors})
+    return [
+        {**attribute, "rating": ratings.get(attribute["skill"], attribute["rating"])}
+        for attribute in attributes
+    ]
+
+
+async def submit_my_scorecard(
+    session: AsyncSession, principal: Principal, interview_id: uuid.UUID, *, keyring: KeyRing
+) -> ScorecardView:
+    """Freeze the caller's draft; every skill needs a rating and the card a recommendation."""
+    card = await _my_draft(session, principal, interview_id)
+    errors = [
+        {"field": f"attributes.{attribute['skill']}", "message": f"Rate {attribute['name']} (1-4)."}
+        for attribute in card.attributes
+        if attribute["rating"] is None
+    ]
+    if card.recommendation is None:
+        errors.append({"field": "recommendation", "message": "Give a recommendation."})
+    if errors:
+        raise Unprocessable(
+            "Rate every skill and give a recommendation before submitting.", extra={"errors": errors}
+        )
+    card.status = "submitted"
+    card.submitted_at = utcnow()
+    card.version += 1
+    await session.flush()
+    _audit(session, principal, "scorecard.submitted", card)
+    interview = await get_interview(session, principal, interview_id)
+    data = {
+        "schema_version": 1,
+        "scorecard_id": str(card.id),
+        "interview_id": str(card.interview_id),
+        "application_id": str(card.application_id),
+        "job_id": str(interview.job_id),
+        "interviewer_id": str(card.interviewer_id),
+        "recommendation": card.recommendation,
+        "ratings": {attribute["skill"]: attribute["rating"] for attribute in card.attributes},
+        "submitted_at": card.submitted_at.isoformat(),
+    }
+    record_event(
+        session, type="scorecard.submitted", source=SOURCE, subject=f"scorecards/{card.id}", data=data
+    )
+    return _view(keyring, card)
+
+
+async def interview_scorecards(
+    session: AsyncSession, principal: Principal, interview_id: uuid.UUID, *, keyring: KeyRing
+) -> list[ScorecardView]:
+    """Submitted scorecards of the interview, for those allowed to read them.
+
+    An interviewer on the interview gets 403 until their own scorecard is submitted (rather than an
+    empty list, which would read as "nobody has submitted"). Anyone else needs ``applications:read``.
+    """
+    interview = await get_interview(session, principal, interview_id)
+    if sits_on(interview, principal):
+        mine = await repository.get_scorecard(session, interview.id, principal.subject_id)
+        if mine is None or mine.status != "submitted":
+            raise Forbidden("Submit your own scorecard for this interview before reading the others'.")
+    elif "applications:read" not in principal.scopes:
+        raise Forbidden("Reading scorecards needs applications:read, or being one of the interviewers.")
+    cards = await repository.scorecards_of_interviews(session, [interview.id], submitted_only=True)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="scorecard.listed",
+        target_type="interview",
+        target_id=interview.id,
+        scorecard_ids=[str(card.id) for card in cards],
+    )
+    return [_view(keyring, card) for card in cards]
+
+
+async def application_summary(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> dict[str, Any]:
+    """Per-skill average rating and recommendation counts over the application's submitted scorecards."""
+    facts = await pipeline.application_facts(session, application_id)
+    cards = await repository.submitted_scorecards_of_application(session, facts.id)
+    names: dict[str, str] = {}
+    ratings: dict[str, list[int]] = {}
+    recommendations = dict.fromkeys(RECOMMENDATIONS, 0)
+    for card in cards:
+        if card.recommendation in recommendations:
+            recommendations[card.recommendation] += 1
+        for attribute in card.attributes:
+            names.setdefault(attribute["skill"], attribute["name"])
+            if attribute["rating"] is not None:
+                ratings.setdefault(attribute["skill"], []).append(int(attribute["rating"]))
+    skills = [
+        {
+            "skill": skill,
+            "name": name,
+            "average_rating": round(sum(got) / len(got), 2) if (got := ratings.get(skill)) else None,
+            "ratings": len(ratings.get(skill, [])),
+        }
+        for skill, name in names.items()
+    ]
+    return {
+        "application_id": facts.id,
+        "scorecards": len(cards),
+        "skills": skills,
+        "recommendations": recommendations,
+    }
+
+
+def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    card: Scorecard,
+    changed: list[str] | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=action,
+        target_type="scorecard",
+        target_id=card.id,
+        changed_fields=changed or (),
+        interview_id=str(card.interview_id),
+    )
