@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from rolecall.platform.clock import utcnow
 from rolecall.roles.library.loader import load_library
-from tests.factories import PASSWORD, Tenant, create_job, create_user
+from tests.factories import PASSWORD, Tenant, create_candidate, create_job, create_user, move_application
+from tests.offers.support import approved_offer, draft_offer, offer_body, sent_offer
 from tests.test_route_authorization import EXPECTED_PUBLIC
 
 # Path parameter name -> the kind of object it names. A new route with a new parameter fails the walk
@@ -28,10 +31,51 @@ PARAM_KINDS = {
     "profile_id": "role_profile",
     "job_id": "job",
     "candidate_id": "candidate",
+    "file_id": "candidate_file",
+    "note_id": "candidate_note",
+    "pool_id": "talent_pool",
+    "application_id": "application",
+    "interview_id": "interview",
+    "offer_id": "offer",
 }
 # Path parameters that name no tenant's object (shared library data, a level, a version number): the
 # same value is used in every call. A route with only these is not tenant data and is not walked.
-FIXED_PARAMS = {"library_id": "backend-engineer", "level": "lead", "number": "1"}
+FIXED_PARAMS = {"library_id": "backend-engineer", "level": "lead", "number": "1", "outcome": "rejected"}
+# Operations that change their object's state so that a later operation could no longer succeed on
+# it (reject, withdraw, cancel, offer answers, erasure) each get an object of their own, in the state
+# the operation needs: (method, path) -> {path parameter: kind}.
+ROUTE_KINDS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/v1/applications/{application_id}/reject"): {"application_id": "application_to_reject"},
+    ("POST", "/v1/applications/{application_id}/unreject"): {"application_id": "application_to_reject"},
+    ("POST", "/v1/applications/{application_id}/withdraw"): {"application_id": "application_to_withdraw"},
+    ("POST", "/v1/applications/{application_id}/offers"): {"application_id": "application_at_offer"},
+    ("POST", "/v1/interviews/{interview_id}/cancel"): {"interview_id": "interview_to_cancel"},
+    ("POST", "/v1/interviews/{interview_id}/scorecards/mine/submit"): {"interview_id": "interview_rated"},
+    ("GET", "/v1/interviews/{interview_id}/scorecards"): {"interview_id": "interview_rated"},
+    ("POST", "/v1/offers/{offer_id}/reject-approval"): {"offer_id": "offer_to_reject"},
+    ("POST", "/v1/offers/{offer_id}/send"): {"offer_id": "offer_approved"},
+    ("POST", "/v1/offers/{offer_id}/accept"): {"offer_id": "offer_sent"},
+    ("GET", "/v1/offers/{offer_id}/hire"): {"offer_id": "offer_sent"},
+    ("POST", "/v1/offers/{offer_id}/decline"): {"offer_id": "offer_to_decline"},
+    ("POST", "/v1/offers/{offer_id}/withdraw"): {"offer_id": "offer_to_withdraw"},
+    ("POST", "/v1/candidates/{candidate_id}/erase"): {"candidate_id": "candidate_to_erase"},
+}
+ROUTE_KIND_VALUES = {kind for kinds in ROUTE_KINDS.values() for kind in kinds.values()}
+APPLICATION_KINDS = (
+    "application",
+    "application_to_reject",
+    "application_to_withdraw",
+    "application_at_offer",
+)
+INTERVIEW_KINDS = ("interview", "interview_to_cancel", "interview_rated")
+OFFER_KINDS = (
+    "offer",
+    "offer_to_reject",
+    "offer_approved",
+    "offer_sent",
+    "offer_to_decline",
+    "offer_to_withdraw",
+)
 # How the owning tenant reads one object of each kind, to prove that it did not change.
 READ_AS_OWNER = {
     "user": "/v1/users/{id}",
@@ -40,6 +84,31 @@ READ_AS_OWNER = {
     "job": "/v1/jobs/{id}",
     "candidate": "/v1/candidates/{id}",
     "candidate_duplicate": "/v1/candidates/{id}",
+    "candidate_file": "/v1/candidates/{candidate}/files/{id}",
+    "candidate_note": "/v1/candidates/{candidate}/notes",
+    "talent_pool": "/v1/talent-pools/{id}",
+    **{
+        kind: "/v1/applications/{id}"
+        for kind in (
+            "application",
+            "application_to_reject",
+            "application_to_withdraw",
+            "application_at_offer",
+        )
+    },
+    **{kind: "/v1/interviews/{id}" for kind in ("interview", "interview_to_cancel", "interview_rated")},
+    **{
+        kind: "/v1/offers/{id}"
+        for kind in (
+            "offer",
+            "offer_to_reject",
+            "offer_approved",
+            "offer_sent",
+            "offer_to_decline",
+            "offer_to_withdraw",
+        )
+    },
+    "candidate_to_erase": "/v1/candidates/{id}",
 }
 # Objects that no path parameter names but that a request body refers to (created in `objects_of`).
 BODY_KINDS = {"candidate_duplicate"}
@@ -53,9 +122,31 @@ BODY_OVERRIDES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/candidates/{candidate_id}/merge"): lambda mine: {
         "duplicate_id": mine["candidate_duplicate"]
     },
+    ("POST", "/v1/applications/{application_id}/move"): {"stage": "Recruiter screen"},
+    ("POST", "/v1/applications/{application_id}/reject"): {"reason": "other"},
+    ("POST", "/v1/applications/{application_id}/interviews"): lambda mine: interview_body(mine["user"]),
+    ("PATCH", "/v1/interviews/{interview_id}"): {"duration_minutes": 45},
+    ("PUT", "/v1/interviews/{interview_id}/scorecards/mine"): {"notes": "Walk notes"},
+    ("POST", "/v1/applications/{application_id}/offers"): lambda _mine: offer_body(),
+    ("POST", "/v1/offers/{offer_id}/versions"): {"salary": 131_000},
+    ("POST", "/v1/offers/{offer_id}/send"): lambda _mine: {
+        "expires_at": (utcnow() + timedelta(days=3)).isoformat()
+    },
+    ("POST", "/v1/candidates/{candidate_id}/erase"): {"reason": "data_subject_request"},
+}
+# Multipart uploads, keyed (method, path): the files sent in all three calls.
+WALK_RESUME = ("cv.txt", b"Walk resume: Python", "text/plain")
+MULTIPART: dict[tuple[str, str], Any] = {
+    ("POST", "/v1/candidates/{candidate_id}/files"): {"file": WALK_RESUME}
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-AUDITED_READS = {"candidate.viewed", "candidate.listed"}
+AUDITED_READS = {
+    "candidate.viewed",
+    "candidate.listed",
+    "candidate.file_viewed",
+    "candidate.notes_listed",
+    "application.viewed",
+}
 VOLATILE_HEADERS = {"x-request-id"}
 
 
@@ -79,6 +170,21 @@ async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str
         json={"full_name": "Walk Duplicate", "email": f"walk-{uuid.uuid4().hex[:8]}@example.com"},
     )
     assert duplicate.status_code == 201, duplicate.text
+    candidate_id = candidate.json()["id"]
+    file = await client.post(
+        f"/v1/candidates/{candidate_id}/files",
+        headers=tenant.headers,
+        files={"file": WALK_RESUME},
+    )
+    assert file.status_code == 201, file.text
+    note = await client.post(
+        f"/v1/candidates/{candidate_id}/notes", headers=tenant.headers, json={"body": "Walk note"}
+    )
+    assert note.status_code == 201, note.text
+    pool = await client.post(
+        "/v1/talent-pools", headers=tenant.headers, json={"name": f"Walk {uuid.uuid4().hex[:8]}"}
+    )
+    assert pool.status_code == 201, pool.text
     objects = {
         "user": user_id,
         "api_client": response.json()["id"],
@@ -86,8 +192,82 @@ async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str
         "job": job["id"],
         "candidate": candidate.json()["id"],
         "candidate_duplicate": duplicate.json()["id"],
+        "candidate_file": file.json()["id"],
+        "candidate_note": note.json()["id"],
+        "talent_pool": pool.json()["id"],
     }
-    assert set(objects) == set(PARAM_KINDS.values()) | BODY_KINDS == set(READ_AS_OWNER)
+    objects.update(await pipeline_objects_of(client, tenant, job["role_profile_id"]))
+    assert set(objects) == set(PARAM_KINDS.values()) | BODY_KINDS | ROUTE_KIND_VALUES == set(READ_AS_OWNER)
+    return objects
+
+
+def interview_body(interviewer_id: str) -> dict[str, Any]:
+    starts = (utcnow() + timedelta(days=7)).replace(microsecond=0).isoformat()
+    return {
+        "title": "Walk interview",
+        "starts_at": starts,
+        "duration_minutes": 60,
+        "interviewer_ids": [interviewer_id],
+    }
+
+
+async def pipeline_objects_of(client: httpx.AsyncClient, tenant: Tenant, profile_id: str) -> dict[str, str]:
+    """Applications, interviews and offers in the states the walk's operations need."""
+    job = await create_job(client, tenant, profile_id)
+    opened = await client.post(f"/v1/jobs/{job['id']}/open", headers=tenant.headers)
+    assert opened.status_code == 200, opened.text
+
+    async def application(stage: str | None = None) -> dict[str, Any]:
+        candidate = await create_candidate(client, tenant)
+        response = await client.post(
+            "/v1/applications",
+            headers=tenant.headers,
+            json={"candidate_id": candidate["id"], "job_id": job["id"]},
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created if stage is None else await move_application(client, tenant, created, stage)
+
+    async def interview(target: dict[str, Any]) -> str:
+        body = interview_body(str(tenant.admin_id))
+        response = await client.post(
+            f"/v1/applications/{target['id']}/interviews", headers=tenant.headers, json=body
+        )
+        assert response.status_code == 201, response.text
+        interview_id: str = response.json()["id"]
+        return interview_id
+
+    main = await application()
+    objects = {
+        "application": main["id"],
+        "application_to_reject": (await application())["id"],
+        "application_to_withdraw": (await application())["id"],
+        "application_at_offer": (await application("Offer"))["id"],
+        "candidate_to_erase": (await create_candidate(client, tenant))["id"],
+        "interview": await interview(main),
+        "interview_to_cancel": await interview(main),
+        "interview_rated": await interview(main),
+    }
+    # The admin (an interviewer on every walk interview) rates every attribute, ready to submit.
+    card_url = f"/v1/interviews/{objects['interview_rated']}/scorecards/mine"
+    mine = await client.get(card_url, headers=tenant.headers)
+    assert mine.status_code == 200, mine.text
+    ratings = {attribute["skill"]: 3 for attribute in mine.json()["attributes"]}
+    rated = await client.put(
+        card_url,
+        headers={**tenant.headers, "If-Match": mine.headers["etag"]},
+        json={"ratings": ratings, "recommendation": "yes"},
+    )
+    assert rated.status_code == 200, rated.text
+    for kind, make in (
+        ("offer", draft_offer),
+        ("offer_to_reject", draft_offer),
+        ("offer_to_withdraw", draft_offer),
+        ("offer_approved", approved_offer),
+        ("offer_sent", sent_offer),
+        ("offer_to_decline", sent_offer),
+    ):
+        objects[kind] = (await make(client, tenant, await application("Offer")))["id"]
     return objects
 
 
@@ -162,7 +342,8 @@ async def snapshot(client: httpx.AsyncClient, tenant: Tenant, objects: dict[str,
     """Everything the owner can see of its objects, including each one's ETag (its version)."""
     seen: dict[str, Any] = {}
     for kind, object_id in objects.items():
-        response = await client.get(READ_AS_OWNER[kind].format(id=object_id), headers=tenant.headers)
+        url = READ_AS_OWNER[kind].format(id=object_id, **objects)
+        response = await client.get(url, headers=tenant.headers)
         assert response.status_code == 200, response.text
         seen[kind] = (response.json(), response.headers.get("etag"))
     for path in ("/v1/organisation", "/v1/users", "/v1/api-clients", "/v1/audit-events"):
@@ -202,7 +383,8 @@ async def test_no_operation_reaches_another_tenants_objects(
             "(and create one per tenant in objects_of) so the cross-tenant walk covers this route"
         )
         body: Any = None
-        if "requestBody" in operation:
+        files = MULTIPART.get((method, path))
+        if "requestBody" in operation and files is None:
             content = operation["requestBody"]["content"]
             override = BODY_OVERRIDES.get((method, path))
             if callable(override):
@@ -222,19 +404,21 @@ async def test_no_operation_reaches_another_tenants_objects(
             method: str = method,
             path: str = path,
             body: Any = body,
+            files: Any = files,
             query: Any = query,
         ) -> Any:
             url = fill(path, {**FIXED_PARAMS, **values})
-            return client.request(method, url, headers=headers, json=body, params=query)
+            return client.request(method, url, headers=headers, json=body, files=files, params=query)
 
-        foreign = await call({name: theirs[PARAM_KINDS[name]] for name in names})
+        kinds = {name: ROUTE_KINDS.get((method, path), {}).get(name, PARAM_KINDS[name]) for name in names}
+        foreign = await call({name: theirs[kinds[name]] for name in names})
         missing = await call({name: str(uuid.uuid4()) for name in names})
         assert missing.status_code == 404, f"{method} {path} with unknown ids: {missing.text}"
         assert foreign.status_code == 404, f"{method} {path} reached tenant B's object: {foreign.text}"
         assert foreign.content == missing.content, f"{method} {path}: 404 bodies differ"
         assert stable_headers(foreign) == stable_headers(missing), f"{method} {path}: 404 headers differ"
 
-        own = await call({name: mine[PARAM_KINDS[name]] for name in names})
+        own = await call({name: mine[kinds[name]] for name in names})
         assert own.is_success, (
             f"{method} {path} fails on tenant A's own object ({own.status_code}: {own.text}); "
             "add a valid body to BODY_OVERRIDES so the 404 above means what it should"

@@ -36,6 +36,12 @@ EXPECTED_PUBLIC = {
     ("GET", "/v1/board/{org_slug}/feed.atom"),
     ("GET", "/v1/board/{org_slug}/feed.rss"),
     ("GET", "/v1/board/{org_slug}/sitemap.xml"),
+    # Applying (docs/pipeline.md#applying): the form of an open posting, the apply route (rate
+    # limited, honeypot), and the candidate's status link, whose 256-bit token is the credential.
+    ("GET", "/v1/board/postings/{posting_id}/application-form"),
+    ("POST", "/v1/board/postings/{posting_id}/applications"),
+    ("GET", "/v1/application-status/{token}"),
+    ("POST", "/v1/application-status/{token}/withdraw"),
 }
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,8 +20,13 @@ from rolecall.identity.endpoints import router as identity_router
 from rolecall.identity.oauth_endpoints import router as oauth_router
 from rolecall.identity.permissions import SCOPES
 from rolecall.identity.tokens import KeyRing
+from rolecall.interviews.endpoints import router as interviews_router
 from rolecall.jobs.endpoints import router as jobs_router
 from rolecall.observability.endpoints import router as ops_router
+from rolecall.offers.endpoints import router as offers_router
+from rolecall.pipeline.analytics_endpoints import router as analytics_router
+from rolecall.pipeline.endpoints import router as pipeline_router
+from rolecall.pipeline.public_endpoints import router as apply_router
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
@@ -29,8 +35,12 @@ from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContext
 from rolecall.platform.pii import BlindIndex
 from rolecall.platform.pii import KeyRing as PiiKeyRing
 from rolecall.platform.storage import LocalFileStore
+from rolecall.privacy.endpoints import router as privacy_router
 from rolecall.roles.endpoints import router as roles_router
 from rolecall.worker import BackgroundJobs
+
+# Routes that take files (multipart): they get ROLECALL_MAX_UPLOAD_BYTES instead of the JSON limit.
+UPLOAD_PATHS = re.compile(r"/v1/board/postings/[^/]+/applications|/v1/candidates/[^/]+/files")
 
 DESCRIPTION = """
 Rolecall is an API-first back end for structured hiring.
@@ -107,11 +117,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs_router,
         board_router,
         candidates_router,
+        pipeline_router,
+        apply_router,
+        analytics_router,
+        interviews_router,
+        offers_router,
+        privacy_router,
     ):
         app.include_router(router)
 
     # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -18,16 +18,25 @@ from rolecall.board import handlers as board_handlers  # noqa: F401 - registers 
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
 from rolecall.identity.tokens import KeyRing
+from rolecall.interviews import handlers as interview_handlers  # noqa: F401 - registers its consumers
 from rolecall.jobs import handlers as job_handlers  # noqa: F401 - registers the jobs context's consumers
+from rolecall.offers import handlers as offer_handlers  # noqa: F401 - registers the hire saga
+from rolecall.offers.saga import resume_sagas
+from rolecall.offers.service import expire_offers
+from rolecall.pipeline import handlers as pipeline_handlers  # noqa: F401 - registers the pipeline's consumers
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.events.outbox import purge_dispatched
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
+from rolecall.platform.pii import KeyRing as PiiKeyRing
+from rolecall.platform.storage import LocalFileStore
+from rolecall.privacy.retention import apply_retention
 
 log = structlog.get_logger("rolecall.worker")
 HOUSEKEEPING_SECONDS = 300.0
+RETENTION_EVERY = 12  # housekeeping rounds: retention runs about hourly
 STOP_GRACE_SECONDS = 20.0
 
 
@@ -54,6 +63,26 @@ async def housekeeping(
     return counts
 
 
+async def hiring_jobs(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, retention: bool
+) -> dict[str, int]:
+    """The pipeline's scheduled work: expire sent offers, finish stalled hire sagas, apply retention.
+
+    Each runs in its own transactions (per organisation where it matters), so one failing does not
+    hold the others back; a failure is logged by the caller and the next round tries again.
+    """
+    counts = {
+        "offers_expired": await expire_offers(sessionmaker),
+        "sagas_resumed": await resume_sagas(sessionmaker),
+    }
+    if retention:
+        pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
+        keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
+        store = LocalFileStore(settings.file_store_path)
+        counts.update(await apply_retention(sessionmaker, keyring=keyring, store=store))
+    return counts
+
+
 class BackgroundJobs:
     """Outbox relay plus periodic housekeeping: run by ``rolecall worker``, or inside the API process
     when ``ROLECALL_EMBEDDED_WORKER`` is on (the zero-set-up SQLite mode)."""
@@ -71,6 +100,7 @@ class BackgroundJobs:
 
     async def run(self, stop: asyncio.Event) -> None:
         relay_task = asyncio.create_task(self.dispatcher.run_forever(), name="rolecall-outbox")
+        rounds = 0
         try:
             while not stop.is_set():
                 try:
@@ -78,6 +108,13 @@ class BackgroundJobs:
                     log.info("housekeeping_done", **counts)
                 except Exception:
                     log.exception("housekeeping_failed")
+                try:
+                    retention = rounds % RETENTION_EVERY == 0
+                    counts = await hiring_jobs(self._sessionmaker, self._settings, retention=retention)
+                    log.info("hiring_jobs_done", **counts)
+                except Exception:
+                    log.exception("hiring_jobs_failed")
+                rounds += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_SECONDS)
         finally:
