@@ -25,8 +25,11 @@ from rolecall.board.tantivy_index import TantivySearchIndex
 from rolecall.cli import app as cli
 from rolecall.config import Settings, get_settings
 from rolecall.demo import DEMO_ACCOUNTS, DEMO_JOBS, DEMO_PASSWORD
+from rolecall.demo_pipeline import DEMO_CANDIDATES, DEMO_JOB_TITLE
 from rolecall.identity.models import Organisation, SigningKey, User
 from rolecall.jobs.models import Job
+from rolecall.offers.models import HireSaga
+from rolecall.pipeline.models import Application
 from rolecall.platform import schema
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.tenancy import all_tenants
@@ -43,6 +46,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     for name in ("ROLECALL_ENVIRONMENT", "ROLECALL_SECRET_KEY", "ROLECALL_ADMIN_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ROLECALL_DATABASE_URL", url)
+    monkeypatch.setenv("ROLECALL_FILE_STORE_PATH", str(tmp_path / "files"))
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
@@ -192,6 +196,38 @@ def test_demo_is_idempotent_and_prints_the_credentials(database_url: str) -> Non
     assert run(count(database_url, User)) == len(DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
         run(can_log_in(database_url, account.email, DEMO_PASSWORD))
+
+
+async def demo_pipeline(url: str) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    engine = create_engine(url)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            rows = (
+                await session.execute(
+                    select(Application.stage, Application.status).execution_options(**all_tenants())
+                )
+            ).all()
+            sagas = (await session.scalars(select(HireSaga.state).execution_options(**all_tenants()))).all()
+            stages = (
+                await session.scalars(
+                    select(Job.stages).where(Job.title == DEMO_JOB_TITLE).execution_options(**all_tenants())
+                )
+            ).one()
+            return [(r[0], r[1]) for r in rows], list(sagas), [s["name"] for s in stages]
+    finally:
+        await engine.dispose()
+
+
+def test_demo_has_candidates_in_every_stage_of_the_lead_job(database_url: str, tmp_path: Path) -> None:
+    assert invoke("migrate").exit_code == 0
+    assert invoke("demo").exit_code == 0, "demo failed"
+    assert invoke("demo").exit_code == 0
+    applications, sagas, stages = run(demo_pipeline(database_url))
+    assert len(applications) == len(DEMO_CANDIDATES)  # the second run added nobody
+    assert {stage for stage, _status in applications} == set(stages)
+    assert {status for _stage, status in applications} == {"active", "rejected", "withdrawn", "hired"}
+    assert sagas == ["completed"]
+    assert any((tmp_path / "files").rglob("*")), "the demo resumes are in the file store"
 
 
 def test_rotate_signing_key_prints_a_new_active_kid(database_url: str) -> None:

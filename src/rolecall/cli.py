@@ -151,7 +151,7 @@ def demo() -> None:
     async def run() -> bool:
         engine = create_engine(settings.database_url)
         try:
-            created, _ = await load_demo(create_sessionmaker(engine))
+            created, _ = await load_demo(create_sessionmaker(engine), settings)
             return created
         finally:
             await engine.dispose()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rolecall.config import Settings
+from rolecall.demo_pipeline import load_pipeline
 from rolecall.identity import service as identity
 from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.identity.schemas import UserCreate
@@ -72,7 +74,8 @@ APPLICATION_FORM = [
 DEMO_JOBS: list[dict[str, object]] = [
     {"profile": "backend-engineer", "level": "lead", "work_arrangement": "remote",
      "remote_countries": ["US", "CA"], "remote_time_zones": ["UTC-8..UTC-5"],
-     "salary": {"min": 120_000, "max": 155_000, "currency": "USD"}, "application_form": APPLICATION_FORM},
+     "salary": {"min": 120_000, "max": 155_000, "currency": "USD"}, "application_form": APPLICATION_FORM,
+     "openings": 3},
     {"profile": "backend-engineer", "level": "senior", "work_arrangement": "hybrid",
      "locations": [{"city": "Berlin", "country": "DE"}],
      "salary": {"min": 75_000, "max": 95_000, "currency": "EUR"}},
@@ -115,12 +118,31 @@ async def _load_jobs(session: AsyncSession, admin: Principal) -> None:
             await jobs.transition(session, admin, job.id, "close", CloseJob(reason="filled"))
 
 
-async def load_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[bool, list[DemoAccount]]:
-    """Returns whether anything was created, and the accounts that exist."""
+async def load_demo(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings | None = None
+) -> tuple[bool, list[DemoAccount]]:
+    """Returns whether anything was created, and the accounts that exist.
+
+    With ``settings`` (the CLI passes them) the demo job also gets its candidates, which needs the
+    personal-data keys and the file store.
+    """
     async with transaction(sessionmaker) as session:
         exists = await identity.login_exists(session, DEMO_ACCOUNTS[0].email)
     if exists:
-        return await _top_up(sessionmaker), list(DEMO_ACCOUNTS)
+        created = await _top_up(sessionmaker)
+    else:
+        await _create(sessionmaker)
+        created = True
+    if settings is not None:
+        async with transaction(sessionmaker) as session:
+            found = await identity.find_login(session, DEMO_ACCOUNTS[0].email)
+        assert found is not None
+        added = await load_pipeline(sessionmaker, settings, found[1], found[0], DEMO_ACCOUNTS[2].email)
+        created = created or added
+    return created, list(DEMO_ACCOUNTS)
+
+
+async def _create(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with transaction(sessionmaker) as session:
         created = await identity.create_organisation(
             session,
@@ -142,7 +164,6 @@ async def load_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[boo
                 ),
             )
         await _load_jobs(session, admin)
-    return True, list(DEMO_ACCOUNTS)
 
 
 def _admin(user_id: uuid.UUID, organisation_id: uuid.UUID) -> Principal:
