@@ -213,22 +213,30 @@ def rotate_keys(
 ) -> None:
     """Re-encrypt personal data under the active PII key (online; safe to re-run after an interruption)."""
     from rolecall.candidates.keys import rotate_candidate_keys
+    from rolecall.interviews import service as interviews
+    from rolecall.offers import service as offers
+    from rolecall.pipeline import service as pipeline
     from rolecall.platform.pii import KeyRing as PiiKeyRing
 
     settings = _settings()
     pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys is not None else None
     keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
 
-    async def run() -> tuple[int, int, int]:
+    async def run() -> tuple[int, int, int, int]:
         engine = create_engine(settings.database_url)
         try:
-            report = await rotate_candidate_keys(create_sessionmaker(engine), keyring, batch_size=batch_size)
-            return report.fields, report.candidates, report.current
+            maker = create_sessionmaker(engine)
+            report = await rotate_candidate_keys(maker, keyring, batch_size=batch_size)
+            others = report.files + report.notes
+            for context in (pipeline, interviews, offers):
+                others += await context.rotate_keys(maker, keyring, batch_size=batch_size)
+            return report.fields, report.candidates, report.current, others
         finally:
             await engine.dispose()
 
-    fields, candidates, current = asyncio.run(run())
+    fields, candidates, current, others = asyncio.run(run())
     typer.echo(f"rotated {fields} fields in {candidates} candidates; {current} candidates already current")
+    typer.echo(f"rotated {others} other sealed values (files, notes, answers, scorecards, offers)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -386,3 +386,27 @@ async def test_merging_candidates_moves_their_applications(
         "/v1/applications", headers=tenant.headers, params={"candidate_id": keep["candidate_id"]}
     )
     assert {item["id"] for item in again.json()["items"]} == ids
+
+
+async def test_adding_an_application_reads_no_personal_data_and_refuses_erased_people(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    candidate = await create_candidate(client, tenant)
+    body = {"candidate_id": candidate["id"], "job_id": job["id"]}
+    added = await client.post("/v1/applications", headers=tenant.headers, json=body)
+    assert added.status_code == 201, added.text
+    viewed = await client.get(
+        "/v1/audit-events", headers=tenant.headers, params={"action": "candidate.viewed"}
+    )
+    assert viewed.json()["items"] == []  # adding someone to a job is not reading their data
+
+    other = await create_candidate(client, tenant)
+    erased = await client.post(
+        f"/v1/candidates/{other['id']}/erase", headers=tenant.headers, json={"reason": "data_subject_request"}
+    )
+    assert erased.status_code == 200, erased.text
+    refused = await client.post(
+        "/v1/applications", headers=tenant.headers, json={"candidate_id": other["id"], "job_id": job["id"]}
+    )
+    assert "erased" in assert_problem(refused, 409)["detail"]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.candidates.models import ENCRYPTED_FIELDS, Candidate, CandidateFile, CandidateNote
 from rolecall.platform.db import transaction
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.pii_rotation import SealedColumn, rotate_column
 from rolecall.platform.tenancy import all_tenants
 
 DEFAULT_BATCH_SIZE = 200
@@ -71,11 +72,19 @@ async def rotate_candidate_keys(
         raise ValueError("batch_size must be at least 1")
     budget = _Budget(max_batches)
     fields, candidates, current = await _rotate_candidates(sessionmaker, keyring, batch_size, budget)
-    files = await _rotate_column(
-        sessionmaker, keyring, CandidateFile, "text", "candidate_file", batch_size, budget
+    files = await rotate_column(
+        sessionmaker,
+        keyring,
+        SealedColumn(CandidateFile, "text", "candidate_file"),
+        batch_size=batch_size,
+        may_continue=budget.take,
     )
-    notes = await _rotate_column(
-        sessionmaker, keyring, CandidateNote, "body", "candidate_note", batch_size, budget
+    notes = await rotate_column(
+        sessionmaker,
+        keyring,
+        SealedColumn(CandidateNote, "body", "candidate_note"),
+        batch_size=batch_size,
+        may_continue=budget.take,
     )
     return RotationReport(fields, candidates, current, files, notes)
 
@@ -114,41 +123,3 @@ async def _rotate_candidates(
                     candidates += 1
             after = rows[-1].id
     return fields, candidates, current
-
-
-async def _rotate_column(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    keyring: KeyRing,
-    model: type[CandidateFile] | type[CandidateNote],
-    column: str,
-    table: str,
-    batch_size: int,
-    budget: _Budget,
-) -> int:
-    """Re-seal one sealed column (context ``<table>:<row id>:<column>``); returns the rows re-sealed."""
-    resealed = 0
-    after: uuid.UUID | None = None
-    while budget.take():
-        async with transaction(sessionmaker) as session:
-            stmt = select(model.id, getattr(model, column)).order_by(model.id).limit(batch_size)
-            if after is not None:
-                stmt = stmt.where(model.id > after)
-            rows = [
-                (row_id, token)
-                for row_id, token in await session.execute(stmt.execution_options(**all_tenants()))
-            ]
-            if not rows:
-                break
-            for row_id, token in rows:
-                if token is None or not keyring.needs_rotation(token):
-                    continue
-                fresh = keyring.rotate(token, context=f"{table}:{row_id}:{column}")
-                result = await session.execute(
-                    update(model)
-                    .where(model.id == row_id, getattr(model, column) == token)
-                    .values({column: fresh, "updated_at": model.updated_at})
-                    .execution_options(**all_tenants(), synchronize_session=False)
-                )
-                resealed += getattr(result, "rowcount", 0)
-            after = rows[-1][0]
-    return resealed

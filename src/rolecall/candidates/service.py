@@ -80,6 +80,7 @@ __all__ = [
     "add_member",
     "add_note",
     "candidate_activity",
+    "candidate_source",
     "create_candidate",
     "create_pool",
     "delete_pool",
@@ -132,6 +133,12 @@ async def _present(session: AsyncSession, keyring: KeyRing, candidate: Candidate
         session, candidate.email_index
     )
     return _view(keyring, candidate, previously_erased=again)
+
+
+async def candidate_source(session: AsyncSession, candidate_id: uuid.UUID) -> str:
+    """How a live candidate came to us, for another context adding them somewhere (no personal data
+    is read, so nothing is audited). 404 for an unknown candidate, 409 for an erased one."""
+    return (await _get_live(session, candidate_id)).source
 
 
 async def create_candidate(

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.audit import service as audit
 from rolecall.identity import service as identity
@@ -36,6 +36,7 @@ from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 
 SOURCE = "/rolecall/interviews"
 ERASED_TITLE = "Interview"
@@ -338,3 +339,13 @@ async def erase_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Non
             card.notes = None
             card.version += 1
     await session.flush()
+
+
+SEALED_COLUMNS = (SealedColumn(Scorecard, "notes", "scorecard"),)
+
+
+async def rotate_keys(
+    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
+) -> int:
+    """Re-seal this context's encrypted columns under the active key (``rolecall rotate-keys``)."""
+    return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)

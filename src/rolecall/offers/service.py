@@ -35,6 +35,7 @@ from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 from rolecall.platform.tenancy import bind_organisation
 
 SOURCE = "/rolecall/offers"
@@ -414,3 +415,16 @@ async def export_candidate(
 async def erase_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> None:
     """Drop the free text about the candidate (decline reasons, approval notes); see records."""
     await records.erase_candidate(session, candidate_id)
+
+
+SEALED_COLUMNS = (
+    SealedColumn(Offer, "decline_reason", "offers"),
+    SealedColumn(OfferApproval, "note", "offer_approvals"),
+)
+
+
+async def rotate_keys(
+    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
+) -> int:
+    """Re-seal this context's encrypted columns under the active key (``rolecall rotate-keys``)."""
+    return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)

@@ -83,15 +83,10 @@ async def create_application(
     body: ApplicationCreate,
     principal: ApplicationsWrite,
     session: DbSession,
-    request: Request,
     response: Response,
 ) -> ApplicationOut:
-    candidate = await candidates.get_candidate(
-        session, principal, body.candidate_id, keyring=_keyring(request)
-    )
-    application = await service.create_application(
-        session, principal, body, candidate_source=candidate.source
-    )
+    source = await candidates.candidate_source(session, body.candidate_id)
+    application = await service.create_application(session, principal, body, candidate_source=source)
     response.headers["Location"] = f"/v1/applications/{application.id}"
     return _out(application, response)
 

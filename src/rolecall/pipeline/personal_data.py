@@ -8,13 +8,15 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.audit import service as audit
 from rolecall.pipeline import repository
+from rolecall.pipeline.models import Application
 from rolecall.pipeline.records import answers_of
 from rolecall.platform.auth import Principal
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 
 
 async def retention_candidates(
@@ -95,3 +97,13 @@ async def move_applications(
         )
         moved += 1
     return moved
+
+
+SEALED_COLUMNS = (SealedColumn(Application, "answers", "application"),)
+
+
+async def rotate_keys(
+    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
+) -> int:
+    """Re-seal application answers under the active key (``rolecall rotate-keys``)."""
+    return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)

@@ -20,10 +20,12 @@ from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository, stages
 from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.pipeline.personal_data import (
+    SEALED_COLUMNS,
     erase_candidate,
     export_candidate,
     move_applications,
     retention_candidates,
+    rotate_keys,
 )
 from rolecall.pipeline.records import (
     ApplicationFacts,
@@ -49,6 +51,7 @@ from rolecall.platform.pii import KeyRing
 
 # The published surface other contexts and this context's routes use.
 __all__ = [
+    "SEALED_COLUMNS",
     "ApplicationFacts",
     "add_application",
     "allowed_actions",
@@ -67,6 +70,7 @@ __all__ = [
     "reject",
     "retention_candidates",
     "revert_hire",
+    "rotate_keys",
     "seal_answers",
     "unreject",
     "update_settings",
