@@ -410,3 +410,37 @@ async def test_adding_an_application_reads_no_personal_data_and_refuses_erased_p
         "/v1/applications", headers=tenant.headers, json={"candidate_id": other["id"], "job_id": job["id"]}
     )
     assert "erased" in assert_problem(refused, 409)["detail"]
+
+
+async def test_every_application_is_scored_and_a_new_resume_rescores_it(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from tests.factories import deliver
+
+    application = await create_application(client, app, tenant)
+    # No resume yet: still a score, with every must-have skill listed as missing and why.
+    assert application["match_score"] == application["match"]["total"]
+    assert application["match"]["evidence"] == {
+        "skills": [],
+        "years_experience": None,
+        "resume_file_id": None,
+    }
+    assert any(c["kind"] == "missing_must_have" for c in application["match"]["components"])
+    before = application["match_score"]
+
+    resume = b"Lead back-end engineer. REST, microservices, system design, SQL, PostgreSQL, Docker, CI/CD.\n"
+    uploaded = await client.post(
+        f"/v1/candidates/{application['candidate_id']}/files",
+        headers=tenant.headers,
+        files={"file": ("cv.txt", resume)},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    await deliver(app)
+    await deliver(app)  # a redelivery changes nothing
+    after = (await client.get(f"/v1/applications/{application['id']}", headers=tenant.headers)).json()
+    assert after["match_score"] > before
+    assert after["resume_file_id"] == uploaded.json()["id"]
+    assert "postgresql" in after["match"]["evidence"]["skills"]
+    assert [e.type for e in await events_of(sessionmaker, application["id"])].count(
+        "application.rescored"
+    ) == 1

@@ -22,11 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.board import service as board
 from rolecall.candidates import service as candidates
-from rolecall.candidates.matching import CandidateEvidence, score
 from rolecall.candidates.schemas import CandidateCreate
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import answers as form
-from rolecall.pipeline import repository, service
+from rolecall.pipeline import repository, scoring, service
 from rolecall.pipeline.models import Application
 from rolecall.pipeline.schemas import PublicApplication
 from rolecall.platform.auth import Principal
@@ -36,7 +35,6 @@ from rolecall.platform.ids import new_id
 from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.storage import FileStore
 from rolecall.platform.tenancy import bind_organisation
-from rolecall.roles import service as roles
 
 TOKEN_PURPOSE = "application-status"  # noqa: S105 - a blind-index purpose, not a secret
 
@@ -87,15 +85,6 @@ async def application_form(session: AsyncSession, posting_id: uuid.UUID) -> dict
 
 def _invalid(errors: list[dict[str, str]]) -> Unprocessable:
     return Unprocessable("The application has problems; nothing was saved.", extra={"errors": errors})
-
-
-async def _match(
-    session: AsyncSession, job_id: uuid.UUID, principal: Principal, skills: list[str], years: float | None
-) -> dict[str, Any]:
-    job = await jobs.get_job(session, principal, job_id)
-    profile = (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
-    evidence = CandidateEvidence(skills={skill: None for skill in skills}, years_experience=years)
-    return score(profile, job.level, evidence).model_dump(mode="json")
 
 
 async def submit(
@@ -180,7 +169,9 @@ async def submit(
         application_id=application_id,
         consent=consent,
         resume_file_id=resume_id,
-        match=await _match(session, job.id, principal, skills, body.years_experience),
+        match=await scoring.match_for(
+            session, principal, job.id, skills=skills, years=body.years_experience, resume_file_id=resume_id
+        ),
         status_token_hash=tools.index.digest(TOKEN_PURPOSE, token),
         status_token_expires_at=expires_at,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.jobs import service as jobs
-from rolecall.pipeline import repository, stages
+from rolecall.pipeline import repository, scoring, stages
 from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.pipeline.personal_data import (
     SEALED_COLUMNS,
@@ -68,6 +68,7 @@ __all__ = [
     "move_applications",
     "problem",
     "reject",
+    "rescore_for_resume",
     "retention_candidates",
     "revert_hire",
     "rotate_keys",
@@ -190,13 +191,50 @@ async def add_application(
 async def create_application(
     session: AsyncSession, principal: Principal, body: ApplicationCreate, *, candidate_source: str
 ) -> Application:
+    """A recruiter adds someone; the score uses their newest resume (years unknown) if there is one."""
+    resume_id, skills = await scoring.newest_resume(session, body.candidate_id)
+    match = await scoring.match_for(
+        session, principal, body.job_id, skills=skills, years=None, resume_file_id=resume_id
+    )
     return await add_application(
         session,
         principal,
         job_id=body.job_id,
         candidate_id=body.candidate_id,
         source=body.source or candidate_source,
+        resume_file_id=resume_id,
+        match=match,
     )
+
+
+async def rescore_for_resume(
+    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, file_id: uuid.UUID
+) -> int:
+    """A new resume re-scores the person's active applications (years stated earlier are kept).
+
+    Idempotent: an application already scored from this file is left alone, so a redelivered event
+    changes nothing. Returns how many applications were re-scored.
+    """
+    resume_id, skills = await scoring.newest_resume(session, candidate_id)
+    if resume_id != file_id:
+        return 0  # an older upload, or one removed since: the newest resume already counts
+    rescored = 0
+    for application in await repository.applications_where(
+        session, candidate_id=candidate_id, status="active"
+    ):
+        if application.resume_file_id == file_id:
+            continue
+        years = scoring.stated_years(application.match)
+        match = await scoring.match_for(
+            session, principal, application.job_id, skills=skills, years=years, resume_file_id=file_id
+        )
+        application.match, application.match_score = match, int(match["total"])
+        application.resume_file_id = file_id
+        application.version += 1
+        await session.flush()
+        emit(session, principal, "application.rescored", application)
+        rescored += 1
+    return rescored
 
 
 def _check_action(application: Application, action: stages.Action) -> None:
