@@ -278,3 +278,32 @@ async def test_housekeeping_deletes_delivered_events_past_retention_and_keeps_pe
     assert counts["outbox_events"] == delivered
     assert [row.id for row in await rows(sessionmaker, OutboxEvent)] == [pending.id]
     assert await rows(sessionmaker, ProcessedEvent) == []
+
+
+async def test_hiring_jobs_expire_offers_and_apply_retention_on_their_own(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FrozenClock,
+) -> None:
+    from rolecall.worker import hiring_jobs
+    from tests.offers.support import application_at_offer, sent_offer
+
+    application = await application_at_offer(client, app, tenant)
+    offer = await sent_offer(client, tenant, application)
+    nothing, retained = await hiring_jobs(sessionmaker, settings, retention=True)
+    assert nothing["offers_expired"] == 0
+    assert retained is True
+    clock.advance(days=8)  # the default validity is seven days
+    counts, _ = await hiring_jobs(sessionmaker, settings, retention=False)
+    assert counts["offers_expired"] == 1
+    assert "candidates_erased" not in counts
+    login_again = await client.post(
+        "/v1/oauth/token",
+        data={"grant_type": "password", "username": tenant.admin_email, "password": PASSWORD},
+    )
+    token = login_again.json()["access_token"]
+    expired = await client.get(f"/v1/offers/{offer['id']}", headers={"Authorization": f"Bearer {token}"})
+    assert expired.json()["status"] == "expired"

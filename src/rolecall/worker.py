@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +37,7 @@ from rolecall.privacy.retention import apply_retention
 
 log = structlog.get_logger("rolecall.worker")
 HOUSEKEEPING_SECONDS = 300.0
-RETENTION_EVERY = 12  # housekeeping rounds: retention runs about hourly
+RETENTION_INTERVAL = timedelta(hours=1)
 STOP_GRACE_SECONDS = 20.0
 
 
@@ -63,24 +64,40 @@ async def housekeeping(
     return counts
 
 
+async def _run(name: str, job: Callable[[], Awaitable[dict[str, int] | int]]) -> dict[str, int] | None:
+    """One scheduled job, its failure logged and contained, so it never holds the others back."""
+    try:
+        result = await job()
+    except Exception:
+        log.exception("scheduled_job_failed", job=name)
+        return None
+    return result if isinstance(result, dict) else {name: result}
+
+
 async def hiring_jobs(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, retention: bool
-) -> dict[str, int]:
+) -> tuple[dict[str, int], bool]:
     """The pipeline's scheduled work: expire sent offers, finish stalled hire sagas, apply retention.
 
-    Each runs in its own transactions (per organisation where it matters), so one failing does not
-    hold the others back; a failure is logged by the caller and the next round tries again.
+    Each job runs on its own (in its own transactions, per organisation where it matters), so one
+    failing does not hold the others back; the next round tries again. Returns the counts and
+    whether retention ran to the end.
     """
-    counts = {
-        "offers_expired": await expire_offers(sessionmaker),
-        "sagas_resumed": await resume_sagas(sessionmaker),
-    }
+    counts: dict[str, int] = {}
+    for name, job in (
+        ("offers_expired", lambda: expire_offers(sessionmaker)),
+        ("sagas_resumed", lambda: resume_sagas(sessionmaker)),
+    ):
+        counts.update(await _run(name, job) or {})
+    retained = False
     if retention:
         pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
         keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
         store = LocalFileStore(settings.file_store_path)
-        counts.update(await apply_retention(sessionmaker, keyring=keyring, store=store))
-    return counts
+        done = await _run("retention", lambda: apply_retention(sessionmaker, keyring=keyring, store=store))
+        retained = done is not None
+        counts.update(done or {})
+    return counts, retained
 
 
 class BackgroundJobs:
@@ -100,7 +117,7 @@ class BackgroundJobs:
 
     async def run(self, stop: asyncio.Event) -> None:
         relay_task = asyncio.create_task(self.dispatcher.run_forever(), name="rolecall-outbox")
-        rounds = 0
+        last_retention: datetime | None = None
         try:
             while not stop.is_set():
                 try:
@@ -108,13 +125,13 @@ class BackgroundJobs:
                     log.info("housekeeping_done", **counts)
                 except Exception:
                     log.exception("housekeeping_failed")
-                try:
-                    retention = rounds % RETENTION_EVERY == 0
-                    counts = await hiring_jobs(self._sessionmaker, self._settings, retention=retention)
-                    log.info("hiring_jobs_done", **counts)
-                except Exception:
-                    log.exception("hiring_jobs_failed")
-                rounds += 1
+                # Retention runs about hourly, counted from its last complete run (a failed run is
+                # retried next round, not an hour later).
+                due = last_retention is None or utcnow() - last_retention >= RETENTION_INTERVAL
+                counts, retained = await hiring_jobs(self._sessionmaker, self._settings, retention=due)
+                log.info("hiring_jobs_done", **counts)
+                if retained:
+                    last_retention = utcnow()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_SECONDS)
         finally:

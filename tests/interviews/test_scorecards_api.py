@@ -226,3 +226,23 @@ async def test_application_summary_averages_submitted_ratings_and_counts_recomme
 
     assert_problem(await client.get(path, headers=ann.headers), 403)  # interviewers lack applications:read
     assert_problem(await client.get(f"/v1/applications/{first['id']}/scorecards", headers=hm.headers), 404)
+
+
+async def test_the_summary_keeps_blind_review_for_panel_members_who_have_not_submitted(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant, level="junior", salary=None)
+    applied = await application(client, app, tenant, job)
+    ann = await person(client, tenant, "interviewer")
+    hm = await person(client, tenant, "hiring_manager")  # may read applications, and sits on the panel
+    interview = await schedule(client, tenant, applied["id"], ann, hm)
+    path = f"/v1/applications/{applied['id']}/scorecards"
+    await fill(client, interview, ann, 4, "strong_yes")
+
+    refused = assert_problem(await client.get(path, headers=hm.headers), 403)
+    assert "Submit your scorecards" in refused["detail"]
+    await fill(client, interview, hm, 2, "no")
+    summary = await client.get(path, headers=hm.headers)
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["scorecards"] == 2
+    assert (await client.get(path, headers=tenant.headers)).status_code == 200  # not on the panel

@@ -292,3 +292,23 @@ async def test_readers_without_offer_scopes_are_refused(
     assert_problem(drafted, 403)  # hiring managers approve offers; recruiters draft them
     offer: dict[str, Any] = await draft_offer(client, tenant, application)
     assert (await client.get(f"/v1/offers/{offer['id']}", headers=_bearer(manager))).status_code == 200
+
+
+async def test_two_offers_drafted_at_once_leave_one(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    import asyncio
+
+    from tests.offers.support import application_at_offer, offer_body
+
+    application = await application_at_offer(client, app, tenant)
+    url = f"/v1/applications/{application['id']}/offers"
+    first, second = await asyncio.gather(
+        client.post(url, headers=tenant.headers, json=offer_body()),
+        client.post(url, headers=tenant.headers, json=offer_body(salary=131_000)),
+    )
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    listed = await client.get(
+        "/v1/offers", headers=tenant.headers, params={"application_id": application["id"]}
+    )
+    assert len(listed.json()["items"]) == 1

@@ -142,9 +142,17 @@ async def public_apply(
     return await client.post(f"/v1/board/postings/{job_id}/applications", files=files)
 
 
-async def person_everywhere(client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, marker: str) -> Person:
+async def person_everywhere(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    marker: str,
+    job: dict[str, Any] | None = None,
+    phone: str = "+44 20 7946 0958",
+) -> Person:
     """Apply on the public form (answers, resume, tracking), then a note, an interview and a scorecard."""
-    job = await open_job(client, app, tenant, application_form=[QUESTION])
+    if job is None:
+        job = await open_job(client, app, tenant, application_form=[QUESTION])
     email = f"{marker}.person@{marker}-mail.example.org"
     canaries = [
         f"{marker} Fullname",
@@ -164,7 +172,7 @@ async def person_everywhere(client: httpx.AsyncClient, app: FastAPI, tenant: Ten
         {
             "full_name": canaries[0],
             "email": email,
-            "phone": "+44 20 7946 0958",
+            "phone": phone,
             "links": [canaries[2]],
             "location": canaries[3],
             "answers": {"motivation": canaries[4]},

@@ -22,8 +22,9 @@ from rolecall.platform.db import Base, transaction
 from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.tenancy import all_tenants
-from tests.factories import Tenant, deliver
+from tests.factories import Tenant, deliver, open_job
 from tests.privacy.support import (
+    QUESTION,
     canaries_in,
     candidate_row,
     dump_files,
@@ -146,3 +147,57 @@ async def test_erasure_leaves_no_personal_data_behind(
     assert returning_id != person.candidate_id
     returning = await client.get(f"/v1/candidates/{returning_id}", headers=tenant.headers)
     assert returning.json()["previously_erased"] is True
+
+
+async def test_erasing_a_merged_person_reaches_what_the_duplicate_brought(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tenant: Tenant,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two records of one person, each with applications, interviews and notes, merged, then erased."""
+    keyring: KeyRing = app.state.pii_keyring
+    kept = await person_everywhere(client, app, tenant, "qwka")
+    other_job = await open_job(
+        client,
+        app,
+        tenant,
+        (await client.get(f"/v1/jobs/{kept.job_id}", headers=tenant.headers)).json()["role_profile_id"],
+        application_form=[QUESTION],
+    )
+    # The duplicate applied to the same job and to another one.
+    same_job = await person_everywhere(
+        client, app, tenant, "qwkb", job={"id": kept.job_id}, phone="+44 20 7946 0111"
+    )
+    duplicate = same_job.candidate_id
+    elsewhere = await public_apply(
+        client,
+        other_job["id"],
+        {
+            "full_name": "qwkb Fullname",
+            "email": same_job.email,
+            "answers": {"motivation": "qwkb second answer"},
+        },
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+    etag = (await client.get(f"/v1/candidates/{kept.candidate_id}", headers=tenant.headers)).headers["etag"]
+    merged = await client.post(
+        f"/v1/candidates/{kept.candidate_id}/merge",
+        headers={**tenant.headers, "If-Match": etag},
+        json={"duplicate_id": duplicate},
+    )
+    assert merged.status_code == 200, merged.text
+    await deliver(app)  # applications, interviews and offers follow the merge
+
+    exported = (await client.get(f"/v1/candidates/{kept.candidate_id}/export", headers=tenant.headers)).json()
+    assert {a["id"] for a in exported["applications"]} >= {kept.application_id, same_job.application_id}
+    assert len(exported["interviews"]) == 2
+    contexts = _contexts(_uuids(exported) | {kept.candidate_id, duplicate})
+
+    assert (await erase(client, tenant, kept.candidate_id)).status_code == 200
+    await deliver(app)
+    after = await dump_tables(sessionmaker)
+    canaries = [*kept.canaries, *same_job.canaries, "qwkb second answer"]
+    assert _leaks(after, canaries) == {}
+    tokens = tokens_in("\n".join(row for rows in after.values() for row in rows))
+    assert {plain for _, plain in opened(keyring, tokens, contexts)} <= ERASED_PLACEHOLDERS

@@ -25,6 +25,7 @@ from rolecall.candidates import repository, resumes
 from rolecall.candidates.models import CandidateFile
 from rolecall.candidates.records import SOURCE, get, get_live, problem
 from rolecall.platform.auth import Principal
+from rolecall.platform.db import on_rollback
 from rolecall.platform.errors import NotFound
 from rolecall.platform.events.outbox import record_event
 from rolecall.platform.ids import new_id
@@ -123,6 +124,9 @@ async def add_file(
     except resumes.ResumeRejected as exc:
         raise problem(field, exc.message) from None
     key = await store.put(data, content_type=parsed.content_type)
+    # If the request does not commit (a later file is refused, a concurrent duplicate wins, the
+    # commit fails), the bytes go too: no file may outlive the row that points at it.
+    on_rollback(session, lambda: store.delete(key))
     try:
         row = CandidateFile(
             id=new_id(),
@@ -138,7 +142,7 @@ async def add_file(
         session.add(row)
         await session.flush()
     except BaseException:
-        # The row never made it: the bytes must not outlive it as an orphan.
+        # The row never made it (even if a caller goes on after catching this): drop the bytes now.
         with anyio.CancelScope(shield=True):
             await store.delete(key)
         raise

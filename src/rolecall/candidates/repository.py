@@ -13,6 +13,17 @@ from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, 
 from rolecall.platform.pagination import PageParams, paginate_by_id
 
 
+async def lock_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
+    """The candidate, row-locked until the transaction ends (PostgreSQL; SQLite writes are serial)."""
+    stmt = (
+        select(Candidate)
+        .where(Candidate.id == candidate_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def get_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
     return (await session.scalars(select(Candidate).where(Candidate.id == candidate_id))).first()
 

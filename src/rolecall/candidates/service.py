@@ -15,6 +15,7 @@ candidate is a tombstone: changing it, merging it or adding to it is a 409.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +60,7 @@ from rolecall.candidates.records import view as _view
 from rolecall.candidates.records import viewed as _viewed
 from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate
 from rolecall.platform.auth import Principal
-from rolecall.platform.errors import Conflict
+from rolecall.platform.errors import Conflict, NotFound
 from rolecall.platform.events.outbox import record_event
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
@@ -85,8 +86,10 @@ __all__ = [
     "create_pool",
     "delete_pool",
     "erase_candidate",
+    "erasure_state",
     "export_candidate",
     "file_content",
+    "find_or_add_applicant",
     "get_candidate",
     "get_file",
     "get_pool",
@@ -135,10 +138,54 @@ async def _present(session: AsyncSession, keyring: KeyRing, candidate: Candidate
     return _view(keyring, candidate, previously_erased=again)
 
 
+async def erasure_state(session: AsyncSession, candidate_id: uuid.UUID) -> tuple[int, datetime | None]:
+    """(version, erased_at) of a candidate, locking its row for the rest of the transaction.
+
+    For erasure: two erasures of one person at once (an admin and a retention run) must not both
+    go ahead, and the second must see the first's result rather than fail on a stale version. No
+    personal data is read, so nothing is audited. 404 for an unknown candidate.
+    """
+    candidate = await repository.lock_candidate(session, candidate_id)
+    if candidate is None:
+        raise NotFound("Candidate not found.")
+    return candidate.version, candidate.erased_at
+
+
 async def candidate_source(session: AsyncSession, candidate_id: uuid.UUID) -> str:
     """How a live candidate came to us, for another context adding them somewhere (no personal data
     is read, so nothing is audited). 404 for an unknown candidate, 409 for an erased one."""
     return (await _get_live(session, candidate_id)).source
+
+
+async def _known(session: AsyncSession, body: CandidateCreate, index: BlindIndex) -> Candidate | None:
+    """The candidate already on file with this email, else with this phone."""
+    existing = None
+    if body.email is not None:
+        existing = await repository.by_email_index(session, index.email(body.email))
+    if existing is None and body.phone is not None:
+        existing = await repository.by_phone_index(session, index.phone(body.phone))
+    return existing
+
+
+async def find_or_add_applicant(
+    session: AsyncSession,
+    principal: Principal,
+    body: CandidateCreate,
+    *,
+    keyring: KeyRing,
+    index: BlindIndex,
+) -> uuid.UUID:
+    """The id of the person applying: the one on file with this email or phone, or a new candidate.
+
+    Unlike :func:`create_candidate` this fills no gaps on a known person: the input is anonymous,
+    and letting it add a phone or a link to someone's record would let anyone who knows an email
+    address attach data to that person. Nothing personal is returned, so nothing is read.
+    """
+    existing = await _known(session, body, index)
+    if existing is not None:
+        return existing.id
+    view, _created = await create_candidate(session, principal, body, keyring=keyring, index=index)
+    return view.id
 
 
 async def create_candidate(
@@ -157,13 +204,7 @@ async def create_candidate(
     erased before is no match (their row holds no index any more): they get a new candidate,
     marked ``previously_erased``.
     """
-    email_index = index.email(body.email) if body.email is not None else None
-    phone_index = index.phone(body.phone) if body.phone is not None else None
-    existing = None
-    if email_index is not None:
-        existing = await repository.by_email_index(session, email_index)
-    if existing is None and phone_index is not None:
-        existing = await repository.by_phone_index(session, phone_index)
+    existing = await _known(session, body, index)
     if existing is not None:
         return await _merge_into(session, principal, existing, body, keyring, index), False
 

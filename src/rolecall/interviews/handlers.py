@@ -26,3 +26,12 @@ for _outcome in ("rejected", "withdrawn", "hired"):
     registry.register(f"application.{_outcome}", name=f"interviews.cancel_on_application_{_outcome}")(
         _cancel_upcoming
     )
+
+
+@registry.register("candidate.merged", name="interviews.follow_candidate_merge")
+async def follow_candidate_merge(session: AsyncSession, event: CloudEvent) -> None:
+    """A merged-away candidate's interviews now belong to the surviving candidate."""
+    data = event.data or {}
+    await service.follow_candidate_merge(
+        session, uuid.UUID(data["merged_id"]), uuid.UUID(data["candidate_id"])
+    )

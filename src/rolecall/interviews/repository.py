@@ -59,6 +59,11 @@ async def upcoming_of_application(
     return (await session.scalars(stmt)).all()
 
 
+async def interviews_of_application(session: AsyncSession, application_id: uuid.UUID) -> Sequence[Interview]:
+    stmt = select(Interview).where(Interview.application_id == application_id).order_by(Interview.id)
+    return (await session.scalars(stmt)).all()
+
+
 async def interviews_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[Interview]:
     stmt = select(Interview).where(Interview.candidate_id == candidate_id).order_by(Interview.id)
     return (await session.scalars(stmt)).all()

@@ -258,8 +258,21 @@ async def interview_scorecards(
 async def application_summary(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> dict[str, Any]:
-    """Per-skill average rating and recommendation counts over the application's submitted scorecards."""
+    """Per-skill average rating and recommendation counts over the application's submitted scorecards.
+
+    The blind-review rule holds here too: someone on one of the application's (not cancelled)
+    interviews who has not submitted their scorecard for it gets 403, or the averages would tell
+    them what their colleagues thought.
+    """
     facts = await pipeline.application_facts(session, application_id)
+    for interview in await repository.interviews_of_application(session, facts.id):
+        if interview.status == "cancelled" or not sits_on(interview, principal):
+            continue
+        mine = await repository.get_scorecard(session, interview.id, principal.subject_id)
+        if mine is None or mine.status != "submitted":
+            raise Forbidden(
+                "Submit your scorecards for this application's interviews before reading the summary."
+            )
     cards = await repository.submitted_scorecards_of_application(session, facts.id)
     names: dict[str, str] = {}
     ratings: dict[str, list[int]] = {}

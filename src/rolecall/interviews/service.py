@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.audit import service as audit
@@ -349,3 +350,19 @@ async def rotate_keys(
 ) -> int:
     """Re-seal this context's encrypted columns under the active key (``rolecall rotate-keys``)."""
     return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)
+
+
+async def follow_candidate_merge(
+    session: AsyncSession, from_candidate: uuid.UUID, to_candidate: uuid.UUID
+) -> int:
+    """Point the interviews of a merged-away candidate at the surviving one (idempotent).
+
+    Export and erasure find a person's interviews by candidate id, so after a merge they must follow.
+    """
+    result = await session.execute(
+        update(Interview)
+        .where(Interview.candidate_id == from_candidate)
+        .values(candidate_id=to_candidate)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

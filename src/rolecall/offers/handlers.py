@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.offers import saga
+from rolecall.offers import saga, service
 from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.registry import registry
 
@@ -25,3 +25,12 @@ async def start_hire(session: AsyncSession, event: CloudEvent) -> None:
 @registry.register(saga.PROGRESSED, name="offers.hire_saga_continue")
 async def continue_hire(session: AsyncSession, event: CloudEvent) -> None:
     await saga.advance(session, uuid.UUID(str(event.data["saga_id"])), chain=True)
+
+
+@registry.register("candidate.merged", name="offers.follow_candidate_merge")
+async def follow_candidate_merge(session: AsyncSession, event: CloudEvent) -> None:
+    """A merged-away candidate's offers now belong to the surviving candidate."""
+    data = event.data or {}
+    await service.follow_candidate_merge(
+        session, uuid.UUID(data["merged_id"]), uuid.UUID(data["candidate_id"])
+    )

@@ -11,16 +11,29 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
 from rolecall.platform.tenancy import TenantScoped
 
+# An offer in play or accepted blocks another for the same application; the index makes that hold
+# when two recruiters draft at the same moment.
+_LIVE = "status IN ('pending_approval', 'changes_requested', 'approved', 'sent', 'accepted')"
+
 
 class Offer(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "offers"
+    __table_args__ = (
+        Index(
+            "uq_offers_application_live",
+            "application_id",
+            unique=True,
+            postgresql_where=text(_LIVE),
+            sqlite_where=text(_LIVE),
+        ),
+    )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
     job_id: Mapped[uuid.UUID] = mapped_column(index=True)

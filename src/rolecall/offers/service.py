@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -155,7 +156,12 @@ async def create_offer(
         version=1,
     )
     session.add(offer)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # another offer for this application was drafted at the same moment
+        raise Conflict(
+            "This application already has an open or accepted offer; revise or withdraw it."
+        ) from exc
     session.add(_new_version(offer, 1, terms, principal))
     await session.flush()
     emit(session, principal, "offer.created", offer, overridden=bool(body.override_reason))
@@ -428,3 +434,19 @@ async def rotate_keys(
 ) -> int:
     """Re-seal this context's encrypted columns under the active key (``rolecall rotate-keys``)."""
     return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)
+
+
+async def follow_candidate_merge(
+    session: AsyncSession, from_candidate: uuid.UUID, to_candidate: uuid.UUID
+) -> int:
+    """Point the offers of a merged-away candidate at the surviving one (idempotent).
+
+    Export and erasure find a person's offers by candidate id, so after a merge they must follow.
+    """
+    result = await session.execute(
+        update(Offer)
+        .where(Offer.candidate_id == from_candidate)
+        .values(candidate_id=to_candidate)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -39,6 +39,10 @@ from rolecall.platform.tenancy import bind_organisation
 TOKEN_PURPOSE = "application-status"  # noqa: S105 - a blind-index purpose, not a secret
 
 
+class AlreadyApplied(Exception):
+    """This person already has a live application to this job; nothing was changed."""
+
+
 class LinkExpired(ProblemError):
     status = 410
     slug = "status-link-expired"
@@ -116,7 +120,7 @@ async def submit(
     if errors:
         raise _invalid(errors)
 
-    candidate, _created = await candidates.create_candidate(
+    candidate_id = await candidates.find_or_add_applicant(
         session,
         principal,
         CandidateCreate(
@@ -131,21 +135,22 @@ async def submit(
         keyring=tools.keyring,
         index=tools.index,
     )
-    if await repository.live_application(session, job.id, candidate.id) is not None:
-        # Checked before any file is stored, so a double submit leaves no orphan files behind.
-        raise service.already_applied()
+    if await repository.live_application(session, job.id, candidate_id) is not None:
+        # Checked before any file is stored. Answered like a success by the route, so that the
+        # apply form cannot be used to find out whether someone applied.
+        raise AlreadyApplied()
     skills: list[str] = []
     resume_id = None
     if resume is not None:
         stored = await candidates.store_resume(
-            session, principal, candidate.id, resume, keyring=tools.keyring, store=tools.store
+            session, principal, candidate_id, resume, keyring=tools.keyring, store=tools.store
         )
         resume_id, skills = stored.id, list(stored.skills)
     for key, data in sorted(files.items()):
         stored = await candidates.add_file(
             session,
             principal,
-            candidate.id,
+            candidate_id,
             data,
             kind="other",
             field=f"files.{key}",
@@ -162,7 +167,7 @@ async def submit(
         session,
         principal,
         job_id=job.id,
-        candidate_id=candidate.id,
+        candidate_id=candidate_id,
         source="careers_board",
         source_details={str(key): value for key, value in body.tracking.items()},
         answers=service.seal_answers(tools.keyring, application_id, cleaned),

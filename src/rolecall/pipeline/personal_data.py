@@ -29,7 +29,9 @@ async def export_candidate(
     session: AsyncSession, candidate_id: uuid.UUID, *, keyring: KeyRing
 ) -> list[dict[str, Any]]:
     exported = []
-    for application in await repository.applications_where(session, candidate_id=candidate_id):
+    for application in await repository.applications_where(
+        session, include_merged=True, candidate_id=candidate_id
+    ):
         rows = await repository.transitions(session, application.id)
         exported.append(
             {
@@ -61,7 +63,9 @@ async def export_candidate(
 
 async def erase_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> None:
     """Drop what identifies the person (answers, status link, campaign details); keep the stage facts."""
-    for application in await repository.applications_where(session, candidate_id=candidate_id):
+    for application in await repository.applications_where(
+        session, include_merged=True, candidate_id=candidate_id
+    ):
         application.answers = None
         application.status_token_hash = None
         application.status_token_expires_at = None

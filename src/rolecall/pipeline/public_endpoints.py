@@ -8,6 +8,9 @@
 * ``website``: a honeypot. People never see it; bots fill it in. A filled honeypot gets an answer
   shaped like a success, and nothing is stored, so the bot learns nothing.
 
+A second application of the same person (by e-mail or phone) to the same job gets that same
+success-shaped answer and changes nothing, so the form cannot be used to learn who applied where.
+
 Requests are limited per client address (``ROLECALL_APPLY_RATE_PER_HOUR``, 429 with Retry-After).
 """
 
@@ -39,6 +42,10 @@ HONEYPOT = "website"
 FILE_PREFIX = "file_"
 MAX_FORM_FILES = 11  # the resume plus up to ten file questions
 MAX_FILE_BYTES = 5 * 1024 * 1024
+THANKS = (
+    "Thank you, your application was received. Keep the status link: it is the only way to see or "
+    "withdraw this application without contacting the recruiter."
+)
 
 
 def _limiter(request: Request) -> SlidingWindowLimiter:
@@ -53,6 +60,18 @@ def _tools(request: Request) -> applying.Tools:
     state = request.app.state
     return applying.Tools(
         state.pii_keyring, state.blind_index, state.file_store, state.settings.status_link_days
+    )
+
+
+def _decoy(link_days: int) -> ApplyResult:
+    """A reply shaped like a successful application, for submissions that store nothing."""
+    token = secrets.token_urlsafe(32)
+    return ApplyResult(
+        application_id=new_id(),
+        status_url=_status_url(token),
+        status_token=token,
+        status_link_expires_at=utcnow() + timedelta(days=link_days),
+        message=THANKS,
     )
 
 
@@ -103,13 +122,7 @@ async def apply(
     no_store(response)
     if str(form.get(HONEYPOT) or "").strip():
         log.info("apply.honeypot", posting_id=str(posting_id))
-        return ApplyResult(
-            application_id=new_id(),
-            status_url=_status_url(secrets.token_urlsafe(32)),
-            status_token=secrets.token_urlsafe(32),
-            status_link_expires_at=utcnow() + timedelta(days=settings.status_link_days),
-            message="Thank you, your application was received.",
-        )
+        return _decoy(settings.status_link_days)
     raw = form.get("application")
     if not isinstance(raw, str):
         raise Unprocessable(
@@ -138,17 +151,21 @@ async def apply(
         for key, part in form.multi_items()
         if key.startswith(FILE_PREFIX) and isinstance(part, UploadFile)
     }
-    submitted = await applying.submit(
-        session, posting_id, body, resume=resume_bytes, files=files, tools=_tools(request)
-    )
+    try:
+        submitted = await applying.submit(
+            session, posting_id, body, resume=resume_bytes, files=files, tools=_tools(request)
+        )
+    except applying.AlreadyApplied:
+        # The same answer as a first application: the form must not reveal who applied where. The
+        # person who really applied twice still has the status link from their first application.
+        return _decoy(settings.status_link_days)
     response.headers["Location"] = _status_url(submitted.token)
     return ApplyResult(
         application_id=submitted.application.id,
         status_url=_status_url(submitted.token),
         status_token=submitted.token,
         status_link_expires_at=submitted.expires_at,
-        message="Thank you, your application was received. Keep the status link: it is the only way to see "
-        "or withdraw this application without contacting the recruiter.",
+        message=THANKS,
     )
 
 

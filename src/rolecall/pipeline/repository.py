@@ -80,8 +80,14 @@ async def ranked_for_job(session: AsyncSession, job_id: uuid.UUID, limit: int) -
     return (await session.scalars(stmt)).all()
 
 
-async def applications_where(session: AsyncSession, **equal: object) -> Sequence[Application]:
-    stmt = select(Application).where(Application.merged_into_id.is_(None))
+async def applications_where(
+    session: AsyncSession, *, include_merged: bool = False, **equal: object
+) -> Sequence[Application]:
+    """Live applications matching ``equal``; with ``include_merged``, those folded by a merge too
+    (export and erasure must reach every row that holds a person's data)."""
+    stmt = select(Application)
+    if not include_merged:
+        stmt = stmt.where(Application.merged_into_id.is_(None))
     for column, value in equal.items():
         stmt = stmt.where(getattr(Application, column) == value)
     return (await session.scalars(stmt.order_by(Application.id))).all()

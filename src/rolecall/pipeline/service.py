@@ -177,9 +177,11 @@ async def add_application(
         last_activity_at=now,
         version=1,
     )
-    session.add(application)
     try:
+        # In a savepoint, so that losing the race on the unique index leaves the caller's
+        # transaction usable (on PostgreSQL a failed statement would abort all of it).
         async with session.begin_nested():
+            session.add(application)
             await session.flush()
     except IntegrityError as exc:
         raise already_applied() from exc
@@ -389,10 +391,11 @@ async def application_facts(session: AsyncSession, application_id: uuid.UUID) ->
 async def job_applications(
     session: AsyncSession, job_id: uuid.UUID, *, status: str | None = "active"
 ) -> list[ApplicationFacts]:
-    filters: dict[str, object] = {"job_id": job_id}
-    if status is not None:
-        filters["status"] = status
-    return [facts(row) for row in await repository.applications_where(session, **filters)]
+    if status is None:
+        rows = await repository.applications_where(session, job_id=job_id)
+    else:
+        rows = await repository.applications_where(session, job_id=job_id, status=status)
+    return [facts(row) for row in rows]
 
 
 async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID) -> list[ApplicationFacts]:

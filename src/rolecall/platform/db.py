@@ -8,12 +8,14 @@ few places where they differ: SQLite gets WAL, foreign keys, a busy timeout and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
+import structlog
 from sqlalchemy import DateTime, MetaData, Uuid, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -23,6 +25,8 @@ from sqlalchemy.types import TypeDecorator
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.ids import new_id
+
+_log = structlog.get_logger("rolecall.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -122,6 +126,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=RolecallSession)
 
 
+_UNDO = "rolecall_on_rollback"
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[None]]) -> None:
+    """Register work to undo outside the database if this unit of work does not commit.
+
+    For side effects a rollback cannot reach, such as bytes written to the file store: a service
+    that writes them registers their removal here, and :func:`transaction` runs it when the block
+    raises or the commit fails, so a failed request leaves no orphans behind.
+    """
+    session.info.setdefault(_UNDO, []).append(undo)
+
+
 @asynccontextmanager
 async def transaction(
     sessionmaker: async_sessionmaker[AsyncSession], *, info: dict[str, Any] | None = None
@@ -133,5 +150,15 @@ async def transaction(
     async with sessionmaker() as session:
         if info:
             session.info.update(info)
-        async with session.begin():
-            yield session
+        try:
+            async with session.begin():
+                yield session
+        except BaseException:
+            for undo in reversed(session.info.pop(_UNDO, [])):
+                with anyio.CancelScope(shield=True):
+                    try:
+                        await undo()
+                    except Exception:
+                        _log.exception("rollback_undo_failed")
+            raise
+        session.info.pop(_UNDO, None)

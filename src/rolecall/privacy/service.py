@@ -158,10 +158,10 @@ async def erase_candidate(
     its tombstone is what marks the erasure as done; it also writes ``candidate.erased`` (event and
     audit entry), so this function adds only who asked for the erasure and why.
     """
-    current = await candidates.get_candidate(session, principal, candidate_id, keyring=keyring)
+    version, erased_at = await candidates.erasure_state(session, candidate_id)
     if if_match is not None:
-        check_if_match(if_match, candidate_id, current.version)
-    if current.erased_at is not None:
+        check_if_match(if_match, candidate_id, version)
+    if erased_at is not None:
         return Erasure(candidate_id, True, 0)
     await pipeline.erase_candidate(session, candidate_id)
     await interviews.erase_candidate(session, candidate_id)

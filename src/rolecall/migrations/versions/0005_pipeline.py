@@ -15,6 +15,8 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+LIVE_OFFER = "status IN ('pending_approval', 'changes_requested', 'approved', 'sent', 'accepted')"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -134,6 +136,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_offers_job_id"), ["job_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_offers_organisation_id"), ["organisation_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_offers_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "uq_offers_application_live",
+            ["application_id"],
+            unique=True,
+            postgresql_where=sa.text(LIVE_OFFER),
+            sqlite_where=sa.text(LIVE_OFFER),
+        )
 
     op.create_table(
         "pipeline_settings",
