@@ -24,21 +24,12 @@ from rolecall.candidates.schemas import (
 )
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
+from rolecall.platform.http import blind_index as _index
+from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page, PageParams, page_params
-from rolecall.platform.pii import BlindIndex, KeyRing
 
 router = APIRouter(prefix="/v1", tags=["candidates"])
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def _keyring(request: Request) -> KeyRing:
-    keyring: KeyRing = request.app.state.pii_keyring
-    return keyring
-
-
-def _index(request: Request) -> BlindIndex:
-    index: BlindIndex = request.app.state.blind_index
-    return index
 
 
 def _out(view: service.CandidateView, response: Response) -> CandidateOut:

@@ -17,9 +17,9 @@ from rolecall.candidates.auth import CandidatesRead, CandidatesWrite
 from rolecall.candidates.resumes import MAX_RESUME_BYTES
 from rolecall.candidates.schemas import FileDetailOut, FileKind, FileOut
 from rolecall.platform.auth import DbSession
+from rolecall.platform.http import file_store as _store
 from rolecall.platform.http import no_store
-from rolecall.platform.pii import KeyRing
-from rolecall.platform.storage import FileStore
+from rolecall.platform.http import pii_keyring as _keyring
 
 router = APIRouter(tags=["candidate files"])
 # The content route is registered before the file's own path, whose DELETE would otherwise come first
@@ -27,16 +27,6 @@ router = APIRouter(tags=["candidate files"])
 
 _EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt"}
 _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _keyring(request: Request) -> KeyRing:
-    keyring: KeyRing = request.app.state.pii_keyring
-    return keyring
-
-
-def _store(request: Request) -> FileStore:
-    store: FileStore = request.app.state.file_store
-    return store
 
 
 def _extension(media_type: str) -> str:

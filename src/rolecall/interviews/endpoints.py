@@ -28,16 +28,11 @@ from rolecall.interviews.schemas import (
 from rolecall.platform import ics
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
+from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page, PageParams, page_params
-from rolecall.platform.pii import KeyRing
 
 router = APIRouter(prefix="/v1", tags=["interviews"])
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def _keyring(request: Request) -> KeyRing:
-    keyring: KeyRing = request.app.state.pii_keyring
-    return keyring
 
 
 def _model(interview: Interview) -> InterviewOut:

@@ -37,17 +37,12 @@ from rolecall.pipeline.schemas import (
 )
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
+from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page, PageParams, page_params
-from rolecall.platform.pii import KeyRing
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 Paging = Annotated[PageParams, Depends(page_params)]
 OptionalIfMatch = Annotated[str | None, Header(alias="If-Match")]
-
-
-def _keyring(request: Request) -> KeyRing:
-    keyring: KeyRing = request.app.state.pii_keyring
-    return keyring
 
 
 def _out(application: Application, response: Response) -> ApplicationOut:

@@ -1,4 +1,5 @@
-"""Optimistic concurrency over HTTP: strong ``ETag`` on reads, mandatory ``If-Match`` on updates."""
+"""HTTP helpers: strong ``ETag`` on reads, mandatory ``If-Match`` on updates, ``no-store``, and the
+accessors routes use for the app's personal-data tools."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import hashlib
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 
 from rolecall.platform.errors import PreconditionFailed, PreconditionRequired
+from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.storage import FileStore
 
 NO_STORE = "no-store"
 
@@ -49,3 +52,22 @@ def check_if_match(if_match: str, resource_id: uuid.UUID, version: int) -> None:
             "The resource changed since you read it; fetch it again and retry.",
             headers={"ETag": current},
         )
+
+
+# The app's personal-data tools, held in ``app.state`` (see rolecall.app), for routes to pass to
+# services: one accessor each, so no context repeats how they are found.
+
+
+def pii_keyring(request: Request) -> KeyRing:
+    keyring: KeyRing = request.app.state.pii_keyring
+    return keyring
+
+
+def blind_index(request: Request) -> BlindIndex:
+    index: BlindIndex = request.app.state.blind_index
+    return index
+
+
+def file_store(request: Request) -> FileStore:
+    store: FileStore = request.app.state.file_store
+    return store

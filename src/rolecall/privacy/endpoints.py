@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import NO_STORE, no_store
+from rolecall.platform.http import file_store as _store
+from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page
-from rolecall.platform.pii import KeyRing
-from rolecall.platform.storage import FileStore
 from rolecall.privacy import service
 from rolecall.privacy.auth import PrivacyManage
 from rolecall.privacy.schemas import EraseRequest, ErasureOut, Outcome, RetentionRuleIn, RetentionRuleOut
@@ -26,16 +26,6 @@ router = APIRouter(prefix="/v1", tags=["privacy"])
 OptionalIfMatch = Annotated[
     str | None, Header(alias="If-Match", description="ETag of the candidate; optional for erasure")
 ]
-
-
-def _keyring(request: Request) -> KeyRing:
-    keyring: KeyRing = request.app.state.pii_keyring
-    return keyring
-
-
-def _store(request: Request) -> FileStore:
-    store: FileStore = request.app.state.file_store
-    return store
 
 
 @router.get(
