@@ -278,3 +278,25 @@ async def test_sweep_finishes_stalled_sagas(
     assert await saga.resume_sagas(app.state.sessionmaker, stalled_for=timedelta(0)) == 1
     assert (await _hire(client, tenant, offer))["state"] == "completed"
     assert await _facts(app, tenant, application) == ("hired", 1, "closed", "filled")
+
+
+async def test_metrics_show_a_running_saga_and_its_age(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, clock: FrozenClock
+) -> None:
+    from tests.offers.support import application_at_offer, sent_offer
+
+    def gauge(text: str, name: str) -> float:
+        return next(float(line.split()[1]) for line in text.splitlines() if line.startswith(name + " "))
+
+    application = await application_at_offer(client, app, tenant)
+    offer = await sent_offer(client, tenant, application)
+    accepted = await client.post(f"/v1/offers/{offer['id']}/accept", headers=tenant.headers)
+    assert accepted.status_code == 200, accepted.text
+    clock.advance(minutes=3)  # the saga's events are not delivered: it stays running
+    metrics = (await client.get("/metrics")).text
+    assert gauge(metrics, "rolecall_hire_sagas_running") == 1
+    assert gauge(metrics, "rolecall_hire_saga_oldest_running_seconds") >= 180
+    await deliver(app)
+    metrics = (await client.get("/metrics")).text
+    assert gauge(metrics, "rolecall_hire_sagas_running") == 0
+    assert gauge(metrics, "rolecall_hire_saga_oldest_running_seconds") == 0

@@ -309,3 +309,23 @@ async def test_the_status_link_shows_progress_withdraws_and_expires(
     assert_problem(await client.get("/v1/application-status/" + "x" * 43), 404)
     clock.advance(days=366)
     assert_problem(await client.get(result["status_url"]), 410, "status-link-expired")
+
+
+def _received(metrics: str, outcome: str) -> float:
+    prefix = f'rolecall_applications_received_total{{outcome="{outcome}"}} '
+    return next(
+        (float(line.removeprefix(prefix)) for line in metrics.splitlines() if line.startswith(prefix)), 0.0
+    )
+
+
+async def test_submissions_are_counted_by_outcome(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    before = (await client.get("/metrics")).text
+    await apply(client, job["id"], email="counted@example.com")
+    await post(client, job["id"], email="counted@example.com")  # a duplicate
+    assert_problem(await post(client, job["id"], consent_version="old"), 422)
+    after = (await client.get("/metrics")).text
+    for outcome, added in (("created", 1), ("duplicate", 1), ("invalid", 1), ("honeypot", 0)):
+        assert _received(after, outcome) - _received(before, outcome) == added, outcome

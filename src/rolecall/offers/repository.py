@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.offers.models import HireSaga, Offer, OfferApproval, OfferVersion
@@ -104,3 +104,14 @@ async def stalled_sagas(session: AsyncSession, before: datetime) -> list[uuid.UU
         .execution_options(**all_tenants())
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def running_sagas(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many sagas of every organisation are running, and when the longest-running one started."""
+    stmt = (
+        select(func.count(), func.min(HireSaga.created_at))
+        .where(HireSaga.state == "running")
+        .execution_options(**all_tenants())
+    )
+    count, oldest = (await session.execute(stmt)).one()
+    return int(count), oldest

@@ -450,3 +450,13 @@ async def follow_candidate_merge(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def saga_health(session: AsyncSession) -> tuple[int, float]:
+    """Running hire sagas in every organisation and the age in seconds of the oldest (for /metrics).
+
+    A saga normally finishes within seconds of the offer's acceptance; one running for long means
+    the worker is not delivering its events (see docs/runbooks/RolecallHireSagaStuck.md).
+    """
+    count, oldest = await repository.running_sagas(session)
+    return count, 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())

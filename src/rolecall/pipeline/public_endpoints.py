@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import structlog
 from fastapi import APIRouter, Request, Response, status
+from prometheus_client import Counter
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -37,6 +38,11 @@ from rolecall.platform.net import client_address
 from rolecall.platform.ratelimit import SlidingWindowLimiter
 
 router = APIRouter(prefix="/v1", tags=["applying"], dependencies=[PUBLIC])
+RECEIVED = Counter(
+    "rolecall_applications_received_total",
+    "Submissions to the public apply route, by outcome",
+    ["outcome"],
+)
 log = structlog.get_logger("rolecall.pipeline.apply")
 HONEYPOT = "website"
 FILE_PREFIX = "file_"
@@ -112,6 +118,7 @@ async def apply(
     settings = request.app.state.settings
     retry_after = _limiter(request).hit(client_address(request, settings.trust_forwarded_for))
     if retry_after is not None:
+        RECEIVED.labels("rate_limited").inc()
         raise TooManyRequests(
             "Too many applications from this address; try again later.",
             headers={"Retry-After": str(int(retry_after))},
@@ -122,6 +129,7 @@ async def apply(
     no_store(response)
     if str(form.get(HONEYPOT) or "").strip():
         log.info("apply.honeypot", posting_id=str(posting_id))
+        RECEIVED.labels("honeypot").inc()
         return _decoy(settings.status_link_days)
     raw = form.get("application")
     if not isinstance(raw, str):
@@ -155,10 +163,15 @@ async def apply(
         submitted = await applying.submit(
             session, posting_id, body, resume=resume_bytes, files=files, tools=_tools(request)
         )
+    except Unprocessable:
+        RECEIVED.labels("invalid").inc()
+        raise
     except applying.AlreadyApplied:
+        RECEIVED.labels("duplicate").inc()
         # The same answer as a first application: the form must not reveal who applied where. The
         # person who really applied twice still has the status link from their first application.
         return _decoy(settings.status_link_days)
+    RECEIVED.labels("created").inc()
     response.headers["Location"] = _status_url(submitted.token)
     return ApplyResult(
         application_id=submitted.application.id,
