@@ -16,14 +16,20 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.audit import service as audit
-from rolecall.jobs import service as jobs
 from rolecall.offers import records, repository
-from rolecall.offers.models import HireSaga, Offer, OfferApproval, OfferVersion
+from rolecall.offers import terms as offer_terms
+from rolecall.offers.models import HireSaga, Offer, OfferApproval
+from rolecall.offers.personal_data import (
+    SEALED_COLUMNS,
+    erase_candidate,
+    export_candidate,
+    follow_candidate_merge,
+    rotate_keys,
+)
 from rolecall.offers.repository import OPEN_STATUSES
 from rolecall.offers.schemas import Decision, DeclineOffer, OfferCreate, OfferRevision, SendOffer
 from rolecall.pipeline import service as pipeline
@@ -36,13 +42,32 @@ from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
-from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 from rolecall.platform.tenancy import bind_organisation
+
+# Published for other contexts and the worker alongside this module's own use cases.
+__all__ = [
+    "SEALED_COLUMNS",
+    "accept_offer",
+    "create_offer",
+    "decide",
+    "decline_offer",
+    "erase_candidate",
+    "expire_offers",
+    "export_candidate",
+    "follow_candidate_merge",
+    "get_hire",
+    "get_offer",
+    "list_offers",
+    "revise_offer",
+    "rotate_keys",
+    "saga_health",
+    "send_offer",
+    "withdraw_offer",
+]
 
 SOURCE = "/rolecall/offers"
 DEFAULT_APPROVAL_CHAIN = ("hiring_manager", "admin")
 DEFAULT_VALIDITY = timedelta(days=7)
-_TERM_FIELDS = ("salary", "currency", "period", "start_date", "terms", "override_reason")
 
 
 def _problem(field: str, message: str) -> Unprocessable:
@@ -97,41 +122,6 @@ async def _at_offer_stage(session: AsyncSession, application_id: uuid.UUID) -> p
     return facts
 
 
-async def _check_terms(
-    session: AsyncSession, principal: Principal, job_id: uuid.UUID, terms: dict[str, Any]
-) -> None:
-    """A start date in the future and pay inside the job's range, unless a reason is given."""
-    if terms["start_date"] <= utcnow().date():
-        raise _problem("start_date", "start_date must be in the future.")
-    salary = (await jobs.get_job(session, principal, job_id)).salary
-    if salary is None or terms["override_reason"]:
-        return
-    period = salary.get("period", "year")
-    if terms["currency"] != salary["currency"] or terms["period"] != period:
-        raise _problem(
-            "currency" if terms["currency"] != salary["currency"] else "period",
-            f"The job's range is in {salary['currency']} per {period}; offer in the same currency "
-            "and period, or give an override_reason.",
-        )
-    if not salary["min"] <= terms["salary"] <= salary["max"]:
-        raise _problem(
-            "salary",
-            f"The salary is outside the job's range ({salary['min']:,}-{salary['max']:,} "
-            f"{salary['currency']} per {period}); adjust it or give an override_reason.",
-        )
-
-
-def _new_version(offer: Offer, number: int, terms: dict[str, Any], principal: Principal) -> OfferVersion:
-    return OfferVersion(
-        organisation_id=offer.organisation_id,
-        offer_id=offer.id,
-        number=number,
-        created_by=principal.actor,
-        created_at=utcnow(),
-        **terms,
-    )
-
-
 async def create_offer(
     session: AsyncSession,
     principal: Principal,
@@ -143,8 +133,8 @@ async def create_offer(
     facts = await _at_offer_stage(session, application_id)
     if await repository.live_offers_for_application(session, application_id):
         raise Conflict("This application already has an open or accepted offer; revise or withdraw it.")
-    terms = body.model_dump(include=set(_TERM_FIELDS))
-    await _check_terms(session, principal, facts.job_id, terms)
+    terms = body.model_dump(include=set(offer_terms.TERM_FIELDS))
+    await offer_terms.check_terms(session, principal, facts.job_id, terms)
     offer = Offer(
         organisation_id=principal.organisation_id,
         application_id=application_id,
@@ -162,7 +152,7 @@ async def create_offer(
         raise Conflict(
             "This application already has an open or accepted offer; revise or withdraw it."
         ) from exc
-    session.add(_new_version(offer, 1, terms, principal))
+    session.add(offer_terms.new_version(offer, 1, terms, principal))
     await session.flush()
     emit(session, principal, "offer.created", offer, overridden=bool(body.override_reason))
     return await records.view(session, offer, keyring)
@@ -224,15 +214,15 @@ async def revise_offer(
     current = await repository.version(session, offer.id, offer.current_version)
     assert current is not None
     sent = body.model_dump(exclude_unset=True)
-    terms = {field: sent.get(field, getattr(current, field)) for field in _TERM_FIELDS}
+    terms = {field: sent.get(field, getattr(current, field)) for field in offer_terms.TERM_FIELDS}
     pay_changed = any(terms[f] != getattr(current, f) for f in ("salary", "currency", "period"))
     if "override_reason" not in sent and pay_changed:
         terms["override_reason"] = None  # a reason given for the old pay does not cover the new one
-    await _check_terms(session, principal, offer.job_id, terms)
+    await offer_terms.check_terms(session, principal, offer.job_id, terms)
     offer.current_version += 1
     offer.expires_at = None
     _touch(offer, "pending_approval")
-    session.add(_new_version(offer, offer.current_version, terms, principal))
+    session.add(offer_terms.new_version(offer, offer.current_version, terms, principal))
     await session.flush()
     emit(session, principal, "offer.revised", offer, changed_fields=sorted(sent))
     return await records.view(session, offer, keyring)
@@ -406,50 +396,6 @@ async def expire_offers(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
             if offer is not None and await expire_if_due(session, offer):
                 expired += 1
     return expired
-
-
-# --- for the privacy context ------------------------------------------------------------------
-
-
-async def export_candidate(
-    session: AsyncSession, candidate_id: uuid.UUID, *, keyring: KeyRing
-) -> list[dict[str, Any]]:
-    """Every offer made to the candidate, with all versions and approvals, JSON-ready."""
-    return await records.export_candidate(session, candidate_id, keyring=keyring)
-
-
-async def erase_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> None:
-    """Drop the free text about the candidate (decline reasons, approval notes); see records."""
-    await records.erase_candidate(session, candidate_id)
-
-
-SEALED_COLUMNS = (
-    SealedColumn(Offer, "decline_reason", "offers"),
-    SealedColumn(OfferApproval, "note", "offer_approvals"),
-)
-
-
-async def rotate_keys(
-    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
-) -> int:
-    """Re-seal this context's encrypted columns under the active key (``rolecall rotate-keys``)."""
-    return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)
-
-
-async def follow_candidate_merge(
-    session: AsyncSession, from_candidate: uuid.UUID, to_candidate: uuid.UUID
-) -> int:
-    """Point the offers of a merged-away candidate at the surviving one (idempotent).
-
-    Export and erasure find a person's offers by candidate id, so after a merge they must follow.
-    """
-    result = await session.execute(
-        update(Offer)
-        .where(Offer.candidate_id == from_candidate)
-        .values(candidate_id=to_candidate)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def saga_health(session: AsyncSession) -> tuple[int, float]:

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolecall.candidates import service as candidates
 from rolecall.candidates.matching import CandidateEvidence, score
 from rolecall.jobs import service as jobs
+from rolecall.pipeline import repository
+from rolecall.pipeline.records import emit
 from rolecall.platform.auth import Principal
 from rolecall.roles import service as roles
 
@@ -55,3 +57,33 @@ def stated_years(match: dict[str, Any] | None) -> float | None:
     evidence = (match or {}).get("evidence") or {}
     years = evidence.get("years_experience")
     return float(years) if isinstance(years, int | float) else None
+
+
+async def rescore_for_resume(
+    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, file_id: uuid.UUID
+) -> int:
+    """A new resume re-scores the person's active applications (years stated earlier are kept).
+
+    Idempotent: an application already scored from this file is left alone, so a redelivered event
+    changes nothing. Returns how many applications were re-scored.
+    """
+    resume_id, skills = await newest_resume(session, candidate_id)
+    if resume_id != file_id:
+        return 0  # an older upload, or one removed since: the newest resume already counts
+    rescored = 0
+    for application in await repository.applications_where(
+        session, candidate_id=candidate_id, status="active"
+    ):
+        if application.resume_file_id == file_id:
+            continue
+        years = stated_years(application.match)
+        match = await match_for(
+            session, principal, application.job_id, skills=skills, years=years, resume_file_id=file_id
+        )
+        application.match, application.match_score = match, int(match["total"])
+        application.resume_file_id = file_id
+        application.version += 1
+        await session.flush()
+        emit(session, principal, "application.rescored", application)
+        rescored += 1
+    return rescored

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolecall.audit import service as audit
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository, scoring, stages
+from rolecall.pipeline.hiring import mark_hired, revert_hire
 from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.pipeline.personal_data import (
     SEALED_COLUMNS,
@@ -40,6 +41,7 @@ from rolecall.pipeline.records import (
     seal_answers,
 )
 from rolecall.pipeline.schemas import ApplicationCreate
+from rolecall.pipeline.scoring import rescore_for_resume
 from rolecall.pipeline.settings import get_settings, update_settings
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
@@ -209,36 +211,6 @@ async def create_application(
     )
 
 
-async def rescore_for_resume(
-    session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, file_id: uuid.UUID
-) -> int:
-    """A new resume re-scores the person's active applications (years stated earlier are kept).
-
-    Idempotent: an application already scored from this file is left alone, so a redelivered event
-    changes nothing. Returns how many applications were re-scored.
-    """
-    resume_id, skills = await scoring.newest_resume(session, candidate_id)
-    if resume_id != file_id:
-        return 0  # an older upload, or one removed since: the newest resume already counts
-    rescored = 0
-    for application in await repository.applications_where(
-        session, candidate_id=candidate_id, status="active"
-    ):
-        if application.resume_file_id == file_id:
-            continue
-        years = scoring.stated_years(application.match)
-        match = await scoring.match_for(
-            session, principal, application.job_id, skills=skills, years=years, resume_file_id=file_id
-        )
-        application.match, application.match_score = match, int(match["total"])
-        application.resume_file_id = file_id
-        application.version += 1
-        await session.flush()
-        emit(session, principal, "application.rescored", application)
-        rescored += 1
-    return rescored
-
-
 def _check_action(application: Application, action: stages.Action) -> None:
     if action not in stages.allowed(application.status):
         raise Conflict(stages.refusal(application.status, action))
@@ -400,43 +372,3 @@ async def job_applications(
 
 async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID) -> list[ApplicationFacts]:
     return [facts(row) for row in await repository.applications_where(session, candidate_id=candidate_id)]
-
-
-async def mark_hired(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> bool:
-    """Saga step: the accepted offer's application becomes hired. Idempotent (False: already hired)."""
-    application = await get_application(session, application_id)
-    if application.status == "hired":
-        return False
-    if application.status != "active" or application.stage_type != "offer":
-        raise Conflict(
-            "Only an active application in an offer stage can be hired.",
-        )
-    target = stages.first_of_type(await job_stages(session, principal, application), "hired")
-    await change(
-        session,
-        principal,
-        application,
-        "hire",
-        to_stage=target,
-        status="hired",
-        event_type="application.hired",
-    )
-    return True
-
-
-async def revert_hire(session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> bool:
-    """Saga compensation: back to the offer stage it was hired from. Idempotent (False: not hired)."""
-    application = await get_application(session, application_id)
-    if application.status != "hired":
-        return False
-    target = stages.first_of_type(await job_stages(session, principal, application), "offer")
-    await change(
-        session,
-        principal,
-        application,
-        "hire_reverted",
-        to_stage=target,
-        status="active",
-        event_type="application.stage_changed",
-    )
-    return True
