@@ -34,7 +34,7 @@ from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from rolecall.platform.pii import BlindIndex
 from rolecall.platform.pii import KeyRing as PiiKeyRing
-from rolecall.platform.storage import LocalFileStore
+from rolecall.platform.storage import open_file_store
 from rolecall.privacy.endpoints import router as privacy_router
 from rolecall.roles.endpoints import router as roles_router
 from rolecall.worker import BackgroundJobs
@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scope_catalogue = SCOPES
     app.state.pii_keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
     app.state.blind_index = BlindIndex.derived(settings.secret_key)
-    app.state.file_store = LocalFileStore(settings.file_store_path)
+    app.state.file_store = open_file_store(
+        settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
+    )
     app.state.search_index = search_index
     app.state.index_sync = index_sync
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
 
     # Where uploaded files (resumes) are kept: a directory on a volume every API process shares.
     file_store_path: Path = Path("var/files")
+    # Set to s3://bucket/prefix to keep files in an S3-compatible bucket instead of file_store_path;
+    # credentials come from the AWS environment (variables, shared config or the pod's role).
+    file_store_url: str | None = Field(
+        default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#]*)?$"
+    )
+    file_store_endpoint_url: str | None = None  # for MinIO, Ceph and other S3-compatible services
     # The public status page of an application lives this long (the candidate's link stops working after).
     status_link_days: int = Field(default=365, ge=1, le=3650)
     # Applications accepted from one client address per hour on the public apply endpoint.

@@ -36,7 +36,7 @@ from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.http import etag_for
 from rolecall.platform.pagination import PageParams
 from rolecall.platform.pii import BlindIndex, KeyRing
-from rolecall.platform.storage import LocalFileStore
+from rolecall.platform.storage import open_file_store
 from rolecall.platform.tenancy import bind_organisation
 
 DEMO_JOB_TITLE = "Lead Back-End Engineer"
@@ -152,7 +152,12 @@ async def load_pipeline(
         settings.pii_keys.get_secret_value() if settings.pii_keys else None, secret_key=settings.secret_key
     )
     tools = applying.Tools(
-        keyring, BlindIndex.derived(settings.secret_key), LocalFileStore(settings.file_store_path), 365
+        keyring,
+        BlindIndex.derived(settings.secret_key),
+        open_file_store(
+            settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
+        ),
+        365,
     )
     admin = _staff(admin_id, organisation_id, Role.ADMIN)
     await _deliver(sessionmaker, settings)  # the job's posting must be on the board to apply to it

@@ -32,7 +32,7 @@ from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
 from rolecall.platform.pii import KeyRing as PiiKeyRing
-from rolecall.platform.storage import LocalFileStore
+from rolecall.platform.storage import open_file_store
 from rolecall.privacy.retention import apply_retention
 
 log = structlog.get_logger("rolecall.worker")
@@ -93,7 +93,9 @@ async def hiring_jobs(
     if retention:
         pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
         keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
-        store = LocalFileStore(settings.file_store_path)
+        store = open_file_store(
+            settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
+        )
         done = await _run("retention", lambda: apply_retention(sessionmaker, keyring=keyring, store=store))
         retained = done is not None
         counts.update(done or {})

@@ -1,4 +1,5 @@
-"""File storage: an async ``FileStore`` interface and its local-filesystem implementation.
+"""File storage: an async ``FileStore`` interface and its local-filesystem implementation (the
+S3-compatible one is :mod:`rolecall.platform.s3_storage`; :func:`open_file_store` picks one).
 
 Stored files (resumes, attachments) are addressed by an opaque key that the store itself generates
 on :meth:`FileStore.put`. No part of a key, and so no part of a path, ever comes from user input: a
@@ -70,7 +71,7 @@ def new_file_key() -> str:
     return new_id().hex
 
 
-def _check_content_type(content_type: str) -> None:
+def check_content_type(content_type: str) -> None:
     if len(content_type) > _MAX_CONTENT_TYPE_LENGTH or not _CONTENT_TYPE.fullmatch(content_type):
         raise ValueError("content_type must be a media type such as 'application/pdf'")
 
@@ -143,7 +144,7 @@ class LocalFileStore:
     # -- FileStore ----------------------------------------------------------------------------
 
     async def put(self, data: bytes, *, content_type: str) -> str:
-        _check_content_type(content_type)
+        check_content_type(content_type)
         payload = bytes(data)  # a private copy: the caller may mutate a bytearray meanwhile
         key = new_file_key()
         path = self.path_for(key)
@@ -233,3 +234,13 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def open_file_store(url: str | None, path: Path, *, endpoint_url: str | None = None) -> FileStore:
+    """The configured store: S3-compatible when ``url`` (``s3://bucket/prefix``) is set, else local."""
+    if url:
+        from rolecall.platform.s3_storage import S3FileStore, parse_url
+
+        bucket, prefix = parse_url(url)
+        return S3FileStore(bucket, prefix=prefix, endpoint_url=endpoint_url)
+    return LocalFileStore(path)
