@@ -23,6 +23,7 @@ from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.tenancy import all_tenants
 from tests.factories import Tenant, deliver, open_job
+from tests.platform.problems import assert_problem
 from tests.privacy.support import (
     QUESTION,
     canaries_in,
@@ -187,6 +188,10 @@ async def test_erasing_a_merged_person_reaches_what_the_duplicate_brought(
         json={"duplicate_id": duplicate},
     )
     assert merged.status_code == 200, merged.text
+    # Until the merge has reached every context, part of the person is out of erasure's reach.
+    early = await erase(client, tenant, kept.candidate_id)
+    assert "still being applied" in assert_problem(early, 409)["detail"]
+    assert early.headers["retry-after"] == "5"
     await deliver(app)  # applications, interviews and offers follow the merge
 
     exported = (await client.get(f"/v1/candidates/{kept.candidate_id}/export", headers=tenant.headers)).json()

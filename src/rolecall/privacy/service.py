@@ -31,6 +31,7 @@ from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, NotFound
+from rolecall.platform.events.outbox import undelivered
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams
 from rolecall.platform.pii import KeyRing
@@ -163,6 +164,13 @@ async def erase_candidate(
         check_if_match(if_match, candidate_id, version)
     if erased_at is not None:
         return Erasure(candidate_id, True, 0)
+    # Applications, interviews and offers follow a merge by event: until that event is delivered,
+    # some of this person's data still sits under the merged-away record, out of erasure's reach.
+    if await undelivered(session, type="candidate.merged", subject=f"candidates/{candidate_id}"):
+        raise Conflict(
+            "A merge into this candidate is still being applied; retry the erasure in a moment.",
+            headers={"Retry-After": "5"},
+        )
     await pipeline.erase_candidate(session, candidate_id)
     await interviews.erase_candidate(session, candidate_id)
     await offers.erase_candidate(session, candidate_id)

@@ -73,6 +73,17 @@ async def backlog(session: AsyncSession) -> tuple[int, float]:
     return int(count), age
 
 
+async def undelivered(session: AsyncSession, *, type: str, subject: str) -> bool:
+    """Whether an event of this type about this subject is still waiting for its consumers."""
+    stmt = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.type == type, OutboxEvent.subject == subject, OutboxEvent.dispatched_at.is_(None))
+        .limit(1)
+        .execution_options(**all_tenants())
+    )
+    return (await session.scalars(stmt)).first() is not None
+
+
 async def purge_dispatched(session: AsyncSession, *, older_than: datetime) -> int:
     """Delete events delivered before ``older_than``, with their handlers' receipts.
 
