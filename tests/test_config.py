@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -102,3 +103,26 @@ def test_production_with_a_proper_secret_is_accepted(monkeypatch: pytest.MonkeyP
 def test_development_tolerates_the_default_secret() -> None:
     assert Settings(environment="development").secret_key == DEV_SECRET_KEY
     assert Settings(environment="test").secret_key == DEV_SECRET_KEY
+
+
+def test_settings_build_the_personal_data_tools_every_process_shares(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from rolecall.platform.pii import KeyRing
+    from rolecall.platform.s3_storage import S3FileStore
+    from rolecall.platform.storage import LocalFileStore
+
+    derived = Settings(environment="test", file_store_path=tmp_path / "files")
+    assert derived.pii_keyring().active_kid == KeyRing.derived(derived.secret_key).active_kid
+    assert isinstance(derived.file_store(), LocalFileStore)
+    configured = derived.model_copy(
+        update={
+            "pii_keys": SecretStr(f"k9:{KeyRing.generate_key()}"),
+            "file_store_url": "s3://files/rolecall",
+        }
+    )
+    assert configured.pii_keyring().active_kid == "k9"
+    store = configured.file_store()
+    assert isinstance(store, S3FileStore)
+    assert (store.bucket, store.prefix) == ("files", "rolecall/")
+    assert configured.blind_index().email("A@Example.com") == derived.blind_index().email("a@example.com")

@@ -32,9 +32,6 @@ from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from rolecall.platform.pii import BlindIndex
-from rolecall.platform.pii import KeyRing as PiiKeyRing
-from rolecall.platform.storage import open_file_store
 from rolecall.privacy.endpoints import router as privacy_router
 from rolecall.roles.endpoints import router as roles_router
 from rolecall.worker import BackgroundJobs
@@ -60,7 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessionmaker = create_sessionmaker(engine)
     keyring = KeyRing(settings)
     search_index, index_sync = open_search_index(settings, sessionmaker)
-    pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,11 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = keyring
     app.state.authenticate = authenticate_bearer
     app.state.scope_catalogue = SCOPES
-    app.state.pii_keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
-    app.state.blind_index = BlindIndex.derived(settings.secret_key)
-    app.state.file_store = open_file_store(
-        settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
-    )
+    app.state.pii_keyring = settings.pii_keyring()
+    app.state.blind_index = settings.blind_index()
+    app.state.file_store = settings.file_store()
     app.state.search_index = search_index
     app.state.index_sync = index_sync
 

@@ -216,11 +216,9 @@ def rotate_keys(
     from rolecall.interviews import service as interviews
     from rolecall.offers import service as offers
     from rolecall.pipeline import service as pipeline
-    from rolecall.platform.pii import KeyRing as PiiKeyRing
 
     settings = _settings()
-    pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys is not None else None
-    keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
+    keyring = settings.pii_keyring()
 
     async def run() -> tuple[int, int, int, int]:
         engine = create_engine(settings.database_url)

@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.storage import FileStore, open_file_store
+
 DEV_SECRET_KEY = "rolecall-development-secret-change-me"  # noqa: S105 - the point is to detect it
 
 
@@ -89,6 +92,21 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # One place that turns settings into the personal-data tools every process needs (API, worker,
+    # CLI commands, demo), so they cannot be built differently in different places.
+    def pii_keyring(self) -> KeyRing:
+        return KeyRing.load(
+            self.pii_keys.get_secret_value() if self.pii_keys else None, secret_key=self.secret_key
+        )
+
+    def blind_index(self) -> BlindIndex:
+        return BlindIndex.derived(self.secret_key)
+
+    def file_store(self) -> FileStore:
+        return open_file_store(
+            self.file_store_url, self.file_store_path, endpoint_url=self.file_store_endpoint_url
+        )
 
 
 @lru_cache(maxsize=1)

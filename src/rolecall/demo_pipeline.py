@@ -35,8 +35,7 @@ from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.http import etag_for
 from rolecall.platform.pagination import PageParams
-from rolecall.platform.pii import BlindIndex, KeyRing
-from rolecall.platform.storage import open_file_store
+from rolecall.platform.pii import KeyRing
 from rolecall.platform.tenancy import bind_organisation
 
 DEMO_JOB_TITLE = "Lead Back-End Engineer"
@@ -148,17 +147,8 @@ async def load_pipeline(
     manager_email: str,
 ) -> bool:
     """Add the demo candidates once; returns whether anything was added."""
-    keyring = KeyRing.load(
-        settings.pii_keys.get_secret_value() if settings.pii_keys else None, secret_key=settings.secret_key
-    )
-    tools = applying.Tools(
-        keyring,
-        BlindIndex.derived(settings.secret_key),
-        open_file_store(
-            settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
-        ),
-        365,
-    )
+    keyring = settings.pii_keyring()
+    tools = applying.Tools(keyring, settings.blind_index(), settings.file_store(), settings.status_link_days)
     admin = _staff(admin_id, organisation_id, Role.ADMIN)
     await _deliver(sessionmaker, settings)  # the job's posting must be on the board to apply to it
     async with transaction(sessionmaker) as session:

@@ -31,8 +31,6 @@ from rolecall.platform.events.outbox import purge_dispatched
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
-from rolecall.platform.pii import KeyRing as PiiKeyRing
-from rolecall.platform.storage import open_file_store
 from rolecall.privacy.retention import apply_retention
 
 log = structlog.get_logger("rolecall.worker")
@@ -91,11 +89,7 @@ async def hiring_jobs(
         counts.update(await _run(name, job) or {})
     retained = False
     if retention:
-        pii_keys = settings.pii_keys.get_secret_value() if settings.pii_keys else None
-        keyring = PiiKeyRing.load(pii_keys, secret_key=settings.secret_key)
-        store = open_file_store(
-            settings.file_store_url, settings.file_store_path, endpoint_url=settings.file_store_endpoint_url
-        )
+        keyring, store = settings.pii_keyring(), settings.file_store()
         done = await _run("retention", lambda: apply_retention(sessionmaker, keyring=keyring, store=store))
         retained = done is not None
         counts.update(done or {})
