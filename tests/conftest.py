@@ -98,6 +98,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def pages(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like client for the web pages: https (so Secure cookies are kept), cookies on."""
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 51001))
+    async with httpx.AsyncClient(transport=transport, base_url="https://rolecall.test") as http:
+        yield http
+
+
+@pytest.fixture
 def sessionmaker(app: FastAPI) -> async_sessionmaker[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     return maker

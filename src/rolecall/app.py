@@ -15,9 +15,10 @@ from rolecall.board.endpoints import router as board_router
 from rolecall.board.indexes import open_search_index
 from rolecall.candidates.endpoints import router as candidates_router
 from rolecall.config import Settings, get_settings
-from rolecall.identity.auth import authenticate_bearer
+from rolecall.identity.auth import authenticate_bearer, authenticate_page
 from rolecall.identity.endpoints import router as identity_router
 from rolecall.identity.oauth_endpoints import router as oauth_router
+from rolecall.identity.pages import router as identity_pages
 from rolecall.identity.permissions import SCOPES
 from rolecall.identity.tokens import KeyRing
 from rolecall.interviews.endpoints import router as interviews_router
@@ -34,10 +35,18 @@ from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from rolecall.privacy.endpoints import router as privacy_router
 from rolecall.roles.endpoints import router as roles_router
+from rolecall.web.compression import PageGzipMiddleware
+from rolecall.web.errors import install_page_errors
+from rolecall.web.pages import router as web_pages
 from rolecall.worker import BackgroundJobs
 
 # Routes that take files (multipart): they get ROLECALL_MAX_UPLOAD_BYTES instead of the JSON limit.
 UPLOAD_PATHS = re.compile(r"/v1/board/postings/[^/]+/applications|/v1/candidates/[^/]+/files")
+
+PAGE_ROUTERS = (
+    web_pages,
+    identity_pages,
+)
 
 DESCRIPTION = """
 Rolecall is an API-first back end for structured hiring.
@@ -96,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.keyring = keyring
     app.state.authenticate = authenticate_bearer
+    app.state.authenticate_page = authenticate_page
     app.state.scope_catalogue = SCOPES
     app.state.pii_keyring = settings.pii_keyring()
     app.state.blind_index = settings.blind_index()
@@ -121,6 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         privacy_router,
     ):
         app.include_router(router)
+    # Web pages: the same services as the routers above, answered as HTML (not in the OpenAPI document).
+    for pages in PAGE_ROUTERS:
+        app.include_router(pages)
+    install_page_errors(app)
 
     # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware)
@@ -130,5 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_max_bytes=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    app.add_middleware(PageGzipMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     audience: str = "rolecall-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    # How long a sign-in on the staff pages lasts before the person signs in again.
+    page_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     signing_key_rotation_days: int = Field(default=90, ge=1)
 
     login_max_failures_per_account: int = Field(default=5, ge=1)

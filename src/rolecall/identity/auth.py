@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.identity import repository
 from rolecall.identity.models import RevokedAccessToken
+from rolecall.identity.oauth import cookie_hash
 from rolecall.identity.permissions import scopes_for_roles
 from rolecall.identity.tokens import InvalidToken, KeyRing, unverified_kid
 from rolecall.platform.auth import Principal, requires
+from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Unauthorized
 from rolecall.platform.tenancy import bind_organisation
 
@@ -107,3 +109,25 @@ UsersWrite = Annotated[Principal, Depends(requires("users:write"))]
 ClientsRead = Annotated[Principal, Depends(requires("clients:read"))]
 ClientsWrite = Annotated[Principal, Depends(requires("clients:write"))]
 AnyStaff = Annotated[Principal, Depends(requires())]
+
+
+PAGE_COOKIE = "__Host-rolecall-session"
+
+
+async def authenticate_page(request: Request, session: AsyncSession) -> Principal:
+    """The signed-in staff member of a page request, from the session cookie of the sign-in page.
+
+    Scopes come from the user's roles as they are now, so a role change takes effect at once.
+    """
+    cookie = request.cookies.get(PAGE_COOKIE)
+    if not cookie:
+        raise Unauthorized("Sign in to continue.")
+    login = await repository.find_page_session(session, cookie_hash(cookie))
+    if login is None or login.revoked_at is not None or login.expires_at <= utcnow():
+        raise Unauthorized("Your session has ended; sign in again.")
+    bind_organisation(session, login.organisation_id)
+    user = await repository.get_user(session, login.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Your session has ended; sign in again.")
+    roles = frozenset(user.roles)
+    return Principal("user", user.id, login.organisation_id, scopes_for_roles(roles), roles, None, login.id)

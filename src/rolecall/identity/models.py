@@ -63,6 +63,8 @@ class AuthSession(IdMixin, TenantScoped, Base):
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set for logins started on the sign-in page: the keyed hash of the session cookie.
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
 
 
 class RefreshToken(IdMixin, TenantScoped, Base):

@@ -101,7 +101,8 @@ def _user_tokens(
     return access, ttl
 
 
-async def password_grant(ctx: GrantContext, email: str, password: str, scope: str | None) -> TokenResponse:
+async def _check_password(ctx: GrantContext, email: str, password: str) -> User:
+    """The user behind an e-mail and password, with the failed-login throttle both sign-ins share."""
     if not email or not password:
         raise OAuthError("invalid_request", "Both username and password are required.")
     keys = throttle.keys_for(ctx.settings, email, ctx.address)
@@ -119,26 +120,65 @@ async def password_grant(ctx: GrantContext, email: str, password: str, scope: st
     bind_organisation(ctx.session, user.organisation_id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    scopes = _narrow(scope, scopes_for_roles(user.roles))
+    return user
+
+
+async def _start_login(
+    ctx: GrantContext, user: User, seconds: int, cookie_hash: str | None = None
+) -> AuthSession:
     now = utcnow()
     auth_session = AuthSession(
-        user_id=user.id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds),
+        user_id=user.id, created_at=now, expires_at=now + timedelta(seconds=seconds), cookie_hash=cookie_hash
     )
     ctx.session.add(auth_session)
     await ctx.session.flush()
-    access, ttl = _user_tokens(ctx, user, scopes, auth_session)
-    refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
     audit.record(
         ctx.session,
         actor=f"user:{user.id}",
         action="auth.login",
         target_type="auth_session",
         target_id=auth_session.id,
+        **({"via": "sign-in page"} if cookie_hash else {}),
     )
+    return auth_session
+
+
+async def password_grant(ctx: GrantContext, email: str, password: str, scope: str | None) -> TokenResponse:
+    user = await _check_password(ctx, email, password)
+    scopes = _narrow(scope, scopes_for_roles(user.roles))
+    auth_session = await _start_login(ctx, user, ctx.settings.refresh_token_ttl_seconds)
+    access, ttl = _user_tokens(ctx, user, scopes, auth_session)
+    refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
     return TokenResponse(
         access_token=access, expires_in=ttl, scope=" ".join(sorted(scopes)), refresh_token=refresh
+    )
+
+
+def cookie_hash(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+async def page_sign_in(ctx: GrantContext, email: str, password: str) -> str:
+    """Start a login for the staff pages and return the session cookie's value.
+
+    It is the same kind of login as a password grant (one ``auth_sessions`` row), so revoking the
+    login, deactivating the user or a refresh-token reuse alarm ends the page session too. Only a
+    hash of the cookie is stored.
+    """
+    user = await _check_password(ctx, email, password)
+    cookie = secrets.token_urlsafe(32)
+    await _start_login(ctx, user, ctx.settings.page_session_hours * 3600, cookie_hash(cookie))
+    return cookie
+
+
+async def page_sign_out(ctx: GrantContext, session_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await repository.revoke_auth_sessions(ctx.session, session_id=session_id, reason="signed_out")
+    audit.record(
+        ctx.session,
+        actor=f"user:{user_id}",
+        action="auth.revoked",
+        target_type="auth_session",
+        target_id=session_id,
     )
 
 

@@ -78,6 +78,14 @@ async def mark_refresh_token_used(session: AsyncSession, token_pk: uuid.UUID, wh
     return result.rowcount == 1
 
 
+async def find_page_session(session: AsyncSession, cookie_hash: str) -> AuthSession | None:
+    """The login a sign-in page cookie belongs to; looked up before the tenant is known."""
+    stmt = (
+        select(AuthSession).where(AuthSession.cookie_hash == cookie_hash).execution_options(**all_tenants())
+    )
+    return (await session.scalars(stmt)).first()
+
+
 async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:
     return (await session.scalars(select(AuthSession).where(AuthSession.id == session_id))).first()
 

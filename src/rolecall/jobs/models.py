@@ -64,6 +64,9 @@ class JobSettings(IdMixin, TimestampMixin, TenantScoped, Base):
     about: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(500))
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # Careers-site branding: "#RRGGBB" and a short introduction shown above the openings.
+    accent_colour: Mapped[str | None] = mapped_column(String(7), default=None)
+    careers_intro: Mapped[str | None] = mapped_column(Text, default=None)
     benefits: Mapped[list[str]] = mapped_column(JSON)
     equal_opportunity: Mapped[str | None] = mapped_column(Text)
     template_overrides: Mapped[dict[str, str]] = mapped_column(JSON)
