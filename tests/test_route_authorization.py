@@ -18,6 +18,7 @@ from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.platform.auth import auth_declaration
 from tests.factories import Tenant, create_user
 from tests.platform.problems import assert_problem
+from tests.web.support import create_staff, sign_in
 
 # Adding to this list makes a route reachable without a token: it needs a reviewer's yes.
 EXPECTED_PUBLIC = {
@@ -43,6 +44,14 @@ EXPECTED_PUBLIC = {
     ("GET", "/v1/application-status/{token}"),
     ("POST", "/v1/application-status/{token}/withdraw"),
 }
+# Public web pages (docs/web.md): candidates and visitors use them without an account. The staff
+# app's sign-in form is the only public page under /app.
+EXPECTED_PUBLIC_PAGES = {
+    ("GET", "/"),
+    ("GET", "/static/{name}"),
+    ("GET", "/app/login"),
+    ("POST", "/app/login"),
+}
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -64,18 +73,20 @@ def declarations(dependant: Dependant) -> Iterator[tuple[str, frozenset[str]]]:
         yield from declarations(dependency)
 
 
-def api_routes(app: FastAPI) -> Iterator[tuple[str, str, RouteContext]]:
+def api_routes(app: FastAPI, *, pages: bool = False) -> Iterator[tuple[str, str, RouteContext]]:
+    """The JSON API's routes, or (``pages=True``) the web pages, which stay out of the OpenAPI document."""
     for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.include_in_schema != pages:
             for method in sorted(context.methods or ()):
                 assert context.path is not None
                 yield method, context.path, context
 
 
-def route_kinds(app: FastAPI) -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
-    """(method, path) -> ("public", {}) or ("scopes", {...}) for every API route."""
+def route_kinds(app: FastAPI, *, pages: bool = False) -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
+    """(method, path) -> ("public", {}) or ("scopes", {...}) for every API route (or page)."""
     kinds: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
-    for method, path, context in api_routes(app):
+    for method, path, context in api_routes(app, pages=pages):
         found = set(declarations(context.dependant))
         assert found, (
             f"{method} {path} declares no authorisation: depend on requires(...) for a protected "
@@ -97,6 +108,47 @@ def test_every_api_route_declares_who_may_call_it(static_app: FastAPI) -> None:
 def test_the_public_routes_are_exactly_the_reviewed_list(static_app: FastAPI) -> None:
     public = {route for route, (kind, _) in route_kinds(static_app).items() if kind == "public"}
     assert public == EXPECTED_PUBLIC
+
+
+def test_every_page_declares_who_may_open_it_and_the_public_ones_are_the_reviewed_list(
+    static_app: FastAPI,
+) -> None:
+    kinds = route_kinds(static_app, pages=True)
+    public = {route for route, (kind, _) in kinds.items() if kind == "public"}
+    assert public == EXPECTED_PUBLIC_PAGES
+    staff_pages = [path for (_method, path), (kind, _) in kinds.items() if kind == "scopes"]
+    assert staff_pages
+    assert all(path.startswith("/app/") or path == "/app" for path in staff_pages), staff_pages
+
+
+async def test_a_staff_page_without_a_sign_in_sends_the_person_to_sign_in(
+    app: FastAPI, pages: httpx.AsyncClient
+) -> None:
+    protected = [(m, p) for (m, p), (kind, _) in route_kinds(app, pages=True).items() if kind != "public"]
+
+    for method, path in protected:
+        response = await pages.request(method, concrete(path))
+        assert response.status_code == 303, (method, path, response.status_code)
+        assert response.headers["location"].startswith("/app/login?next="), (method, path)
+
+
+async def test_a_staff_page_beyond_the_persons_role_is_a_403_page(
+    app: FastAPI, client: httpx.AsyncClient, pages: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    _, email = await create_staff(client, tenant, Role.INTERVIEWER.value)
+    csrf = await sign_in(pages, email)
+    granted = scopes_for_roles([Role.INTERVIEWER.value])
+    denied = [
+        (m, p)
+        for (m, p), (kind, scopes) in route_kinds(app, pages=True).items()
+        if kind == "scopes" and scopes - granted
+    ]
+    assert denied
+
+    for method, path in denied:
+        response = await pages.request(method, concrete(path), headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert response.headers["content-type"].startswith("text/html"), (method, path)
 
 
 def test_no_route_escapes_the_walk(static_app: FastAPI) -> None:

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Tenant, create_user
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _HX_CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
@@ -27,6 +27,15 @@ async def sign_in(pages: httpx.AsyncClient, email: str, password: str = PASSWORD
         data={"email": email, "password": password, "csrf_token": csrf_of(form.text), "next": "/app"},
     )
     assert response.status_code == 303, response.text
-    landing = await pages.get(response.headers["location"], follow_redirects=True)
-    assert landing.status_code == 200, landing.text
-    return csrf_of(landing.text)
+    account = await pages.get("/app/account")
+    assert account.status_code == 200, account.text
+    return csrf_of(account.text)
+
+
+async def create_staff(client: httpx.AsyncClient, tenant: Tenant, *roles: str) -> tuple[str, str]:
+    """Create a staff user through the API; returns (user id, e-mail) for signing in on the pages."""
+    user_id, _token = await create_user(client, tenant, *roles)
+    response = await client.get(f"/v1/users/{user_id}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    email: str = response.json()["email"]
+    return user_id, email

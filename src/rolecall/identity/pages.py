@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from rolecall.config import Settings
-from rolecall.identity import oauth
+from rolecall.identity import oauth, service
 from rolecall.identity.auth import PAGE_COOKIE
 from rolecall.identity.oauth import GrantContext, OAuthError
 from rolecall.platform.auth import PUBLIC, DbSession
@@ -96,3 +96,11 @@ async def sign_out(request: Request, session: DbSession, principal: SignedIn) ->
     response.delete_cookie(PAGE_COOKIE, **_COOKIE)  # type: ignore[arg-type]
     flash(request, response, "You have signed out.")
     return response
+
+
+@router.get("/app/account")
+async def account(request: Request, session: DbSession, principal: SignedIn) -> Response:
+    """Who is signed in, in which organisation and with which roles: the page every role can open."""
+    user = await service.get_user(session, principal, principal.subject_id)
+    organisation = await service.get_organisation(session, principal)
+    return render(request, "identity/account.html", {"user": user, "organisation": organisation})
