@@ -26,6 +26,7 @@ from rolecall.jobs.endpoints import router as jobs_router
 from rolecall.observability.endpoints import router as ops_router
 from rolecall.offers.endpoints import router as offers_router
 from rolecall.pipeline.analytics_endpoints import router as analytics_router
+from rolecall.pipeline.analytics_pages import router as analytics_pages
 from rolecall.pipeline.endpoints import router as pipeline_router
 from rolecall.pipeline.public_endpoints import router as apply_router
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
@@ -46,6 +47,7 @@ UPLOAD_PATHS = re.compile(r"/v1/board/postings/[^/]+/applications|/v1/candidates
 PAGE_ROUTERS = (
     web_pages,
     identity_pages,
+    analytics_pages,
 )
 
 DESCRIPTION = """
