@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from rolecall.platform.auth import PUBLIC
-from rolecall.platform.errors import NotFound
+from rolecall.platform.errors import Forbidden, NotFound
 from rolecall.web import assets
 from rolecall.web.auth import SignedIn
 from rolecall.web.nav import visible_nav
@@ -45,3 +45,29 @@ async def staff_home(principal: SignedIn) -> Response:
     """The staff app opens on the first area the person's role can use."""
     items = visible_nav(principal)
     return RedirectResponse(items[0].href if items else "/app/interviews", status_code=303)
+
+
+SETTINGS_SECTIONS = (
+    (
+        "Careers site",
+        "/app/settings/careers",
+        "jobs:settings",
+        "Address, listing, branding and company facts.",
+    ),
+    ("Stage template", "/app/settings/stages", "jobs:settings", "The stages every new job starts with."),
+    (
+        "Pipeline",
+        "/app/settings/pipeline",
+        "pipeline:settings",
+        "Reasons for rejection and the consent text.",
+    ),
+    ("Staff", "/app/settings/users", "users:read", "Who signs in, with which roles."),
+)
+
+
+@router.get("/app/settings")
+async def settings_home(request: Request, principal: SignedIn) -> Response:
+    sections = [s for s in SETTINGS_SECTIONS if s[2] in principal.scopes]
+    if not sections:
+        raise Forbidden("Your role does not allow changing settings.")
+    return render(request, "settings.html", {"sections": sections})
