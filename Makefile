@@ -32,7 +32,13 @@ demo: migrate
 	$(BIN)/rolecall demo
 
 run: demo
-	@echo "Rolecall API on http://$(HOST):$(PORT) — interactive docs at http://$(HOST):$(PORT)/docs"
+	@echo "Rolecall on http://$(HOST):$(PORT)"
+	@echo "  careers site (demo)      http://$(HOST):$(PORT)/careers/acme-robotics-demo"
+	@echo "  every open job           http://$(HOST):$(PORT)/jobs"
+	@echo "  role guides              http://$(HOST):$(PORT)/roles"
+	@echo "  job-description tool     http://$(HOST):$(PORT)/tools/job-description"
+	@echo "  staff app (sign in)      http://$(HOST):$(PORT)/app    with a demo account above"
+	@echo "  API docs                 http://$(HOST):$(PORT)/docs"
 	$(BIN)/rolecall serve --host $(HOST) --port $(PORT)
 
 worker: migrate
