@@ -255,3 +255,11 @@ async def test_an_upload_abandoned_midway_is_not_passed_on_as_complete() -> None
     )
     assert not reached
     assert sent == []
+
+
+async def test_every_response_says_how_long_the_server_spent_on_it(client: httpx.AsyncClient) -> None:
+    for path in ("/healthz", "/v1/board/postings", "/no-such-route"):
+        response = await client.get(path)
+        timing = re.fullmatch(r"app;dur=(\d+\.\d)", response.headers["server-timing"])
+        assert timing, (path, response.headers["server-timing"])
+        assert 0 <= float(timing.group(1)) < 10_000
