@@ -51,6 +51,12 @@ EXPECTED_PUBLIC_PAGES = {
     ("GET", "/static/{name}"),
     ("GET", "/app/login"),
     ("POST", "/app/login"),
+    # Role guides and the job-description generator: library data and a renderer, nothing stored.
+    ("GET", "/roles"),
+    ("GET", "/roles/{profile_id}"),
+    ("GET", "/tools/job-description"),
+    ("GET", "/tools/job-description/preview"),
+    ("GET", "/tools/job-description/download"),
 }
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
