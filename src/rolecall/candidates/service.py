@@ -34,6 +34,7 @@ from rolecall.candidates.files import (
     resume_skills,
     store_resume,
 )
+from rolecall.candidates.labels import CandidateLabel, candidate_labels
 from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote
 from rolecall.candidates.notes import NoteView, add_note, list_notes, remove_note
 from rolecall.candidates.pools import (
@@ -71,6 +72,7 @@ from rolecall.platform.pii import BlindIndex, KeyRing
 # other contexts may import (import-linter), so it re-exports them.
 __all__ = [
     "SOURCE",
+    "CandidateLabel",
     "CandidateView",
     "FileContent",
     "FileDetail",
@@ -81,6 +83,7 @@ __all__ = [
     "add_member",
     "add_note",
     "candidate_activity",
+    "candidate_labels",
     "candidate_source",
     "create_candidate",
     "create_pool",
@@ -102,6 +105,7 @@ __all__ = [
     "remove_file",
     "remove_member",
     "remove_note",
+    "require_candidate",
     "resume_skills",
     "store_resume",
     "update_candidate",
@@ -149,6 +153,12 @@ async def erasure_state(session: AsyncSession, candidate_id: uuid.UUID) -> tuple
     if candidate is None:
         raise NotFound("Candidate not found.")
     return candidate.version, candidate.erased_at
+
+
+async def require_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """404 unless the candidate is this organisation's (erased ones included), for pages about a
+    candidate's applications, interviews and offers. Nothing personal is read, so nothing is audited."""
+    await _get(session, candidate_id)
 
 
 async def candidate_source(session: AsyncSession, candidate_id: uuid.UUID) -> str:
