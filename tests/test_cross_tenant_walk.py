@@ -150,7 +150,7 @@ AUDITED_READS = {
     "candidate.notes_listed",
     "application.viewed",
 }
-VOLATILE_HEADERS = {"x-request-id"}
+VOLATILE_HEADERS = {"x-request-id", "server-timing"}
 
 
 async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str]:

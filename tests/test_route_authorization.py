@@ -57,6 +57,18 @@ EXPECTED_PUBLIC_PAGES = {
     ("GET", "/tools/job-description"),
     ("GET", "/tools/job-description/preview"),
     ("GET", "/tools/job-description/download"),
+    # The careers board as pages: the same postings as the public board API, plus a colour sheet.
+    ("GET", "/jobs"),
+    ("GET", "/jobs/{posting_id}"),
+    ("GET", "/careers/{board_slug}"),
+    ("GET", "/careers/{board_slug}/theme.css"),
+    # Applying and the status link, as the public applying routes of the API (rate limit, honeypot,
+    # the status token as the credential).
+    ("GET", "/jobs/{posting_id}/apply"),
+    ("POST", "/jobs/{posting_id}/apply"),
+    ("GET", "/status/{token}"),
+    ("GET", "/status/{token}/withdraw"),
+    ("POST", "/status/{token}/withdraw"),
 }
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
