@@ -75,6 +75,32 @@ async def open_posting(session: AsyncSession, posting_id: uuid.UUID) -> Principa
 
 async def application_form(session: AsyncSession, posting_id: uuid.UUID) -> dict[str, Any]:
     principal = await open_posting(session, posting_id)
+    return await _form(session, principal, posting_id)
+
+
+async def apply_page(session: AsyncSession, posting_id: uuid.UUID) -> dict[str, Any]:
+    """The application form with what the apply page shows above it: the job and its organisation."""
+    principal = await open_posting(session, posting_id)
+    job = await jobs.get_job(session, principal, posting_id)
+    return {
+        **await _form(session, principal, posting_id),
+        "job_title": job.title,
+        "organisation": await public_organisation(session, principal),
+    }
+
+
+async def public_organisation(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    """Name, careers-board address and logo of the organisation a candidate's page belongs to."""
+    settings = await jobs.get_settings(session, principal)
+    found = await jobs.board_organisation(session, settings.board_slug)
+    return {
+        "name": found[1] if found else "",
+        "board_slug": settings.board_slug,
+        "logo_url": settings.logo_url,
+    }
+
+
+async def _form(session: AsyncSession, principal: Principal, posting_id: uuid.UUID) -> dict[str, Any]:
     job = await jobs.get_job(session, principal, posting_id)
     settings = await service.get_settings(session, principal.organisation_id)
     return {
@@ -85,6 +111,21 @@ async def application_form(session: AsyncSession, posting_id: uuid.UUID) -> dict
         "resume": {"field": "resume", "required": False, "types": ["application/pdf", "DOCX", "text/plain"]},
         "apply_url": f"/v1/board/postings/{posting_id}/applications",
     }
+
+
+def consent_problems(given: bool, text_version: str, current: str) -> list[dict[str, str]]:
+    """Consent must be given, to the text the organisation shows now (the apply page checks it too)."""
+    if not given:
+        message = "consent to the processing of the application is required"
+        return [{"field": "consent.given", "message": message}]
+    if text_version != current:
+        return [
+            {
+                "field": "consent.text_version",
+                "message": f"the consent text is now {current!r}; show it and resubmit",
+            }
+        ]
+    return []
 
 
 def _invalid(errors: list[dict[str, str]]) -> Unprocessable:
@@ -103,18 +144,7 @@ async def submit(
     principal = await open_posting(session, posting_id)
     job = await jobs.get_job(session, principal, posting_id)
     settings = await service.get_settings(session, principal.organisation_id)
-    errors: list[dict[str, str]] = []
-    if not body.consent.given:
-        errors.append(
-            {"field": "consent.given", "message": "consent to the processing of the application is required"}
-        )
-    elif body.consent.text_version != settings.consent_version:
-        errors.append(
-            {
-                "field": "consent.text_version",
-                "message": f"the consent text is now {settings.consent_version!r}; show it and resubmit",
-            }
-        )
+    errors = consent_problems(body.consent.given, body.consent.text_version, settings.consent_version)
     cleaned, problems = form.validate(job.application_form, body.answers, set(files))
     errors.extend(problems)
     if errors:
@@ -200,6 +230,19 @@ async def by_token(session: AsyncSession, token: str, index: BlindIndex) -> tupl
 
 async def status(session: AsyncSession, token: str, index: BlindIndex) -> dict[str, Any]:
     application, principal = await by_token(session, token, index)
+    return await _status(session, application, principal)
+
+
+async def status_page(session: AsyncSession, token: str, index: BlindIndex) -> dict[str, Any]:
+    """The status with the organisation's name and logo, for the candidate's status page."""
+    application, principal = await by_token(session, token, index)
+    return {
+        **await _status(session, application, principal),
+        "organisation": await public_organisation(session, principal),
+    }
+
+
+async def _status(session: AsyncSession, application: Application, principal: Principal) -> dict[str, Any]:
     job = await jobs.get_job(session, principal, application.job_id)
     # Candidates see the road ahead, not the rejected lane (that is shown by the status instead).
     visible = [s for s in job.stages if s["type"] != "rejected" or s["name"] == application.stage]
