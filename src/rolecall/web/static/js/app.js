@@ -33,6 +33,21 @@
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
 
+  // Forms with data-submit-once send once: a double click must not apply twice (the second answer
+  // would replace the first one's status link in the browser).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-once") || event.defaultPrevented) return;
+    if (form.getAttribute("data-sent") === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "true");
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+  });
+
   // After a refused form, move focus to the list of problems so screen readers hear it first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
