@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from rolecall.platform.cors import parse_origins
 from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.storage import FileStore, open_file_store
 
@@ -77,10 +79,32 @@ class Settings(BaseSettings):
     search_index_path: Path = Path("var/search-index")
     search_sync_seconds: float = Field(default=0.5, ge=0)  # 0 turns the background index sync off
     board_cache_seconds: int = Field(default=60, ge=0, le=86_400)
-    public_base_url: str | None = None  # absolute URLs in feeds; defaults to the request's base URL
+    # Where the public web pages live: posting links, feeds and JSON-LD point at the job pages under
+    # it. Unset, postings link to the JSON API and feeds use the request's base URL.
+    public_base_url: str | None = None
+    # Origins whose scripts may read the public board API (CORS), comma-separated; none by default.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        base = value.strip().rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL, such as https://jobs.example.com")
+        if parts.query or parts.fragment or "?" in base or "#" in base:
+            raise ValueError("must not have a query or fragment (a path prefix is fine)")
+        return base
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> tuple[str, ...]:
+        return parse_origins(value)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

@@ -52,6 +52,11 @@ COMPANY = JobSettingsUpdate(
         "several times a day."
     ),
     website="https://acme.example/",
+    accent_colour="#0b5d6b",
+    careers_intro=(
+        "We are a team of about sixty people in Lisbon, Berlin and remote across Europe. Every "
+        "opening below lists its pay, and every application is read by a person."
+    ),
     benefits=[
         "Equity for every employee",
         "30 days of paid leave",

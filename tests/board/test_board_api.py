@@ -102,7 +102,7 @@ def _feed_posting_ids(responses: dict[str, httpx.Response]) -> dict[str, list[st
     atom = _xml(responses["feed.atom"])
     rss = _xml(responses["feed.rss"])
     urlset = _xml(responses["sitemap.xml"])
-    prefix = f"{BASE}/v1/board/postings/"
+    prefix = f"{BASE}/jobs/"  # the tests' settings set ROLECALL_PUBLIC_BASE_URL: links go to job pages
     return {
         "feed.xml": [job.findtext("requisitionid") or "" for job in aggregator.findall("job")],
         "feed.atom": [
@@ -449,8 +449,13 @@ async def test_posting_detail_is_the_public_view_of_the_job(
     assert response.headers["content-type"] == "application/json"
     detail = response.json()
     assert detail["id"] == job["id"]
-    assert detail["url"] == f"/v1/board/postings/{job['id']}"
-    assert detail["apply_url"] == f"/v1/board/postings/{job['id']}/applications"
+    # With ROLECALL_PUBLIC_BASE_URL set (as in these tests) people are sent to the web pages;
+    # the JSON resources stay named beside them.
+    assert detail["url"] == f"{BASE}/jobs/{job['id']}"
+    assert detail["apply_url"] == f"{BASE}/jobs/{job['id']}/apply"
+    assert detail["api_url"] == f"/v1/board/postings/{job['id']}"
+    assert detail["api_apply_url"] == f"/v1/board/postings/{job['id']}/applications"
+    assert detail["json_ld"]["url"] == f"{BASE}/jobs/{job['id']}"
     assert detail["title"] == "Lead Back-End Engineer"
     assert [(q["key"], q["type"], q["required"]) for q in detail["application_form"]] == [
         ("portfolio", "short_text", True),
@@ -620,9 +625,10 @@ async def test_feeds_list_the_open_postings_of_one_organisation_with_absolute_ur
     for name, response in feeds.items():
         assert "attacker.example" not in response.text, name
         urls = re.findall(r"https?://[^\s<\"'\]]+", response.text)
-        posting_urls = [u for u in urls if "/v1/board/" in u]
+        posting_urls = [u for u in urls if "/jobs/" in u or "/v1/board/" in u]
         assert posting_urls, name
-        assert all(u.startswith(f"{BASE}/v1/board/") for u in posting_urls), name
+        assert all(u.startswith(BASE) for u in posting_urls), name
+        assert not [u for u in posting_urls if "/v1/board/postings/" in u], name  # pages, not JSON
         for absent in (paused, closed, foreign):
             assert absent not in response.text, name
 
@@ -631,19 +637,16 @@ async def test_feeds_list_the_open_postings_of_one_organisation_with_absolute_ur
     entry = atom.find(f"{ATOM}entry")
     assert entry is not None
     links = {link.get("rel"): link.get("href") for link in entry.findall(f"{ATOM}link")}
-    assert links == {
-        "alternate": f"{BASE}/v1/board/postings/{newer}",
-        "related": f"{BASE}/v1/board/postings/{newer}/applications",
-    }
+    assert links == {"alternate": f"{BASE}/jobs/{newer}", "related": f"{BASE}/jobs/{newer}/apply"}
     assert entry.findtext(f"{ATOM}title") == "Lead Ledger Engineer"
     aggregator = _xml(feeds["feed.xml"])
-    assert aggregator.findtext("publisherurl") == f"{BASE}/v1/board/{slug}/postings"
+    assert aggregator.findtext("publisherurl") == f"{BASE}/careers/{slug}"
     assert [job.findtext("url") for job in aggregator.findall("job")] == [
-        f"{BASE}/v1/board/postings/{newer}",
-        f"{BASE}/v1/board/postings/{older}",
+        f"{BASE}/jobs/{newer}",
+        f"{BASE}/jobs/{older}",
     ]
     rss = _xml(feeds["feed.rss"])
-    assert rss.findtext("channel/link") == f"{BASE}/v1/board/{slug}/postings"
+    assert rss.findtext("channel/link") == f"{BASE}/careers/{slug}"
 
     other = _feed_posting_ids(await _feeds(client, other_slug))
     assert all(ids == [foreign] for ids in other.values()), other

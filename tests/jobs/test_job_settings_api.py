@@ -59,6 +59,8 @@ async def test_first_read_creates_defaults_with_a_board_slug_from_the_name(
         "equal_opportunity": None,
         "template_overrides": {},
         "stage_template": [stage.model_dump() for stage in DEFAULT_STAGES],
+        "accent_colour": None,
+        "careers_intro": None,
         "version": 1,
         "board_url": "/v1/board/example-ltd/postings",
     }

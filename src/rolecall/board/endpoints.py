@@ -10,20 +10,19 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from rolecall.board import feeds, service
+from rolecall.board.params import BoardSearchParams, SearchParams, Values
 from rolecall.board.schemas import PostingDetail, SearchResponse
-from rolecall.board.search import FacetName, SearchIndex, SearchQuery
+from rolecall.board.search import SearchIndex
 from rolecall.platform.auth import PUBLIC, DbSession
 
 router = APIRouter(prefix="/v1/board", tags=["board"], dependencies=[PUBLIC])
-Values = Annotated[list[str], Query(max_length=20)]
 XML = "application/xml"
-FacetLimit = Annotated[int, Query(ge=1, le=1000, description="Most frequent values returned per facet")]
 
 
 def _cached(request: Request, body: bytes, media_type: str) -> Response:
@@ -45,69 +44,13 @@ def _index(request: Request) -> SearchIndex:
     return index
 
 
-class _SearchParams(BaseModel):
-    q: str
-    facet_limit: int
-    filters: dict[FacetName, tuple[str, ...]]
-    salary_at_least: int | None
-    sort: Literal["relevance", "date"]
-    limit: int
-    offset: int
+def _links(request: Request) -> service.Links:
+    return service.Links(request.app.state.settings.public_base_url)
 
 
-def _params(
-    q: Annotated[str, Query(max_length=500, description="Free text over title, skills and description")] = "",
-    location: Values = [],  # noqa: B006 - FastAPI copies defaults
-    work_arrangement: Values = [],  # noqa: B006
-    level: Values = [],  # noqa: B006
-    department: Values = [],  # noqa: B006
-    employment_type: Values = [],  # noqa: B006
-    skills: Values = [],  # noqa: B006
-    salary: Values = [],  # noqa: B006
-    salary_at_least: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
-    sort: Literal["relevance", "date"] = "relevance",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    facet_limit: FacetLimit = 20,
-) -> _SearchParams:
-    """The query parameters both boards share (the cross-organisation one adds ``organisation``)."""
-    given: dict[FacetName, list[str]] = {
-        "location": location,
-        "work_arrangement": work_arrangement,
-        "level": level,
-        "department": department,
-        "employment_type": employment_type,
-        "skills": skills,
-        "salary": salary,
-    }
-    filters: dict[FacetName, tuple[str, ...]] = {k: tuple(v) for k, v in given.items() if v}
-    if "skills" in filters:
-        filters["skills"] = service.normalise_skills(filters["skills"])
-    return _SearchParams(
-        q=q.strip(),
-        facet_limit=facet_limit,
-        filters=filters,
-        salary_at_least=salary_at_least,
-        sort=sort,
-        limit=limit,
-        offset=service.decode_cursor(cursor) if cursor else 0,
-    )
-
-
-SearchParams = Annotated[_SearchParams, Depends(_params)]
-
-
-async def _search(request: Request, session: DbSession, p: _SearchParams, org: str | None) -> Response:
-    query = SearchQuery(
-        q=p.q,
-        filters=p.filters,
-        salary_at_least=p.salary_at_least,
-        organisation_slug=org,
-        sort=p.sort,
-        offset=p.offset,
-        limit=p.limit,
-    )
-    found = await service.search(session, _index(request), query, facet_limit=p.facet_limit)
+async def _search(request: Request, session: DbSession, p: BoardSearchParams, org: str | None) -> Response:
+    index, links = _index(request), _links(request)
+    found = await service.search(session, index, p.query(org), facet_limit=p.facet_limit, links=links)
     body = json.dumps(found, separators=(",", ":"), ensure_ascii=False).encode()
     return _cached(request, body, "application/json")
 
@@ -134,7 +77,7 @@ async def search_postings(
 
 @router.get("/postings/{posting_id}", response_class=Response, responses={200: {"model": PostingDetail}})
 async def read_posting(posting_id: uuid.UUID, request: Request, session: DbSession) -> Response:
-    return _json(request, await service.posting(session, posting_id))
+    return _json(request, await service.posting(session, posting_id, links=_links(request)))
 
 
 @router.get(
@@ -159,12 +102,13 @@ async def _feed_items(
     request: Request, session: DbSession, org_slug: str
 ) -> tuple[feeds.FeedContext, list[feeds.FeedPosting]]:
     _org_id, name = await service.organisation(session, org_slug)
-    postings = await service.organisation_postings(session, _org_id)
+    links = _links(request)
+    postings = await service.organisation_postings(session, _org_id, links=links)
     base = _base_url(request)
     generated = max((p.updated_at for p in postings), default=datetime(2000, 1, 1, tzinfo=UTC))
     context = feeds.FeedContext(
         title=f"{name} careers",
-        base_url=f"{base}/v1/board/{org_slug}/postings",
+        base_url=service.feed_channel_url(links, base, org_slug),
         self_url=f"{base}{request.url.path}",
         generated_at=generated,
     )

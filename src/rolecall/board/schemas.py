@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class BoardOrganisation(BaseModel):
@@ -36,7 +36,10 @@ class PostingSalary(BaseModel):
 
 class PostingSummary(BaseModel):
     id: uuid.UUID
-    url: str
+    url: str = Field(
+        description="The job page (absolute) when ROLECALL_PUBLIC_BASE_URL is set, else the same as api_url"
+    )
+    api_url: str = Field(description="This posting's JSON resource, /v1/board/postings/{id}")
     title: str
     organisation: BoardOrganisation
     level: str
@@ -63,7 +66,13 @@ class PostingDetail(PostingSummary):
     description: PostingDescription
     json_ld: dict[str, Any]
     application_form: list[dict[str, Any]]
-    apply_url: str
+    apply_url: str = Field(
+        description="The apply page (absolute) when ROLECALL_PUBLIC_BASE_URL is set, else the same as "
+        "api_apply_url"
+    )
+    api_apply_url: str = Field(
+        description="The public apply route (multipart POST), /v1/board/postings/{id}/applications"
+    )
 
 
 class FacetValue(BaseModel):

@@ -12,7 +12,9 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +32,62 @@ from rolecall.roles import service as roles
 _JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>\s*', re.DOTALL)
 MAX_OFFSET = 10_000  # deep paging past this is a crawler's job: use the feeds or the sitemap
 MAX_FEED_POSTINGS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where a posting sends people: the careers web pages or, without them, the JSON API.
+
+    ``public_base`` is ``ROLECALL_PUBLIC_BASE_URL``. When it is set, a posting's ``url`` and
+    ``apply_url`` are the absolute addresses of its job page and apply page, and the JSON-LD gets
+    the job page as ``url``; when it is not, they stay the API paths the stored document holds.
+    Resolved when a posting is served, so changing the setting needs no republishing.
+    """
+
+    public_base: str | None = None
+
+    @staticmethod
+    def api_posting(posting_id: uuid.UUID | str) -> str:
+        return f"/v1/board/postings/{posting_id}"
+
+    @staticmethod
+    def api_apply(posting_id: uuid.UUID | str) -> str:
+        return f"/v1/board/postings/{posting_id}/applications"
+
+    def posting(self, posting_id: uuid.UUID | str) -> str:
+        if self.public_base is None:
+            return self.api_posting(posting_id)
+        return f"{self.public_base}/jobs/{posting_id}"
+
+    def apply(self, posting_id: uuid.UUID | str) -> str:
+        if self.public_base is None:
+            return self.api_apply(posting_id)
+        return f"{self.public_base}/jobs/{posting_id}/apply"
+
+    def careers(self, slug: str) -> str | None:
+        """The organisation's careers site, when there are web pages to link to."""
+        return None if self.public_base is None else f"{self.public_base}/careers/{slug}"
+
+    def summary(self, stored: dict[str, Any], posting_id: uuid.UUID | str) -> dict[str, Any]:
+        """A stored search summary with its links; a shallow copy, the stored one is not changed."""
+        return {**stored, "url": self.posting(posting_id), "api_url": self.api_posting(posting_id)}
+
+    def detail(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A stored posting document with its links, ready to validate as :class:`PostingDetail`."""
+        posting_id = document["id"]
+        linked = {
+            **document,
+            "url": self.posting(posting_id),
+            "api_url": self.api_posting(posting_id),
+            "apply_url": self.apply(posting_id),
+            "api_apply_url": self.api_apply(posting_id),
+        }
+        if self.public_base is not None and isinstance(document.get("json_ld"), dict):
+            linked["json_ld"] = {**document["json_ld"], "url": linked["url"]}
+        return linked
+
+
+API_LINKS = Links()
 
 
 def encode_cursor(offset: int) -> str:
@@ -53,8 +111,8 @@ def normalise_skills(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(roles.normalise_skill(v) or v.strip().lower() for v in values))
 
 
-def summary(document: dict[str, Any]) -> PostingSummary:
-    return PostingSummary.model_validate(document)
+def summary(document: dict[str, Any], links: Links = API_LINKS) -> PostingSummary:
+    return PostingSummary.model_validate(links.summary(document, document["id"]))
 
 
 async def _live(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BoardPosting]:
@@ -85,7 +143,12 @@ async def _summaries(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uu
 
 
 async def search(
-    session: AsyncSession, index: SearchIndex, query: SearchQuery, *, facet_limit: int = 20
+    session: AsyncSession,
+    index: SearchIndex,
+    query: SearchQuery,
+    *,
+    facet_limit: int = 20,
+    links: Links = API_LINKS,
 ) -> dict[str, Any]:
     """One page of hits plus, per facet, the ``facet_limit`` most frequent values, JSON-ready in
     the shape of :class:`SearchResponse`.
@@ -101,7 +164,7 @@ async def search(
         raise BadRequest(f"The search query cannot be understood: {exc}") from exc
     summaries = await _summaries(session, [hit.id for hit in result.hits])
     # A hit without a live row was closed between the index read and this one: drop it.
-    items = [summaries[h.id] for h in result.hits if h.id in summaries]
+    items = [links.summary(summaries[h.id], h.id) for h in result.hits if h.id in summaries]
     end = query.offset + len(result.hits)
     cursor = encode_cursor(end) if end < result.total and end <= MAX_OFFSET else None
     facets = {
@@ -111,11 +174,11 @@ async def search(
     return {"items": items, "total": result.total, "facets": facets, "next_cursor": cursor}
 
 
-async def posting(session: AsyncSession, posting_id: uuid.UUID) -> PostingDetail:
+async def posting(session: AsyncSession, posting_id: uuid.UUID, *, links: Links = API_LINKS) -> PostingDetail:
     row = (await _live(session, [posting_id])).get(posting_id)
     if row is None or row.document is None:
         raise NotFound("There is no open posting with this id.")
-    return PostingDetail.model_validate(row.document)
+    return PostingDetail.model_validate(links.detail(row.document))
 
 
 async def live_posting_owner(session: AsyncSession, posting_id: uuid.UUID) -> uuid.UUID:
@@ -133,7 +196,9 @@ async def organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUID, str
     return found
 
 
-async def organisation_postings(session: AsyncSession, organisation_id: uuid.UUID) -> list[PostingDetail]:
+async def organisation_postings(
+    session: AsyncSession, organisation_id: uuid.UUID, *, links: Links = API_LINKS
+) -> list[PostingDetail]:
     stmt = (
         select(BoardPosting)
         .where(BoardPosting.organisation_id == organisation_id, BoardPosting.live.is_(True))
@@ -141,20 +206,32 @@ async def organisation_postings(session: AsyncSession, organisation_id: uuid.UUI
         .limit(MAX_FEED_POSTINGS)
     )
     return [
-        PostingDetail.model_validate(r.document) for r in (await session.scalars(stmt)).all() if r.document
+        PostingDetail.model_validate(links.detail(r.document))
+        for r in (await session.scalars(stmt)).all()
+        if r.document
     ]
 
 
+def absolute(base_url: str, url: str) -> str:
+    """``url`` as an absolute URL: page URLs already are; API paths are put under ``base_url``."""
+    return url if urlsplit(url).scheme else f"{base_url}{url}"
+
+
+def feed_channel_url(links: Links, base_url: str, slug: str) -> str:
+    """The human-facing board a feed belongs to: the careers site, or else the board's JSON search."""
+    return links.careers(slug) or f"{base_url}/v1/board/{slug}/postings"
+
+
 def feed_posting(posting: PostingDetail, base_url: str) -> feeds.FeedPosting:
-    """A posting as the feeds publish it, with absolute URLs."""
+    """A posting as the feeds publish it, with absolute URLs (relative ones go under ``base_url``)."""
     salary = posting.salary
     return feeds.FeedPosting(
         id=posting.id,
         title=posting.title,
         organisation_name=posting.organisation.name,
         organisation_slug=posting.organisation.slug,
-        url=f"{base_url}{posting.url}",
-        apply_url=f"{base_url}{posting.apply_url}",
+        url=absolute(base_url, posting.url),
+        apply_url=absolute(base_url, posting.apply_url),
         description_html=_JSON_LD.sub("", posting.description.html),
         description_text=posting.description.text,
         published_at=posting.published_at,

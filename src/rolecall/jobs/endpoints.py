@@ -54,6 +54,8 @@ def _settings_out(settings: JobSettings, response: Response) -> JobSettingsOut:
         equal_opportunity=settings.equal_opportunity,
         template_overrides=settings.template_overrides,
         stage_template=settings.stage_template or [stage.model_dump() for stage in DEFAULT_STAGES],
+        accent_colour=settings.accent_colour,
+        careers_intro=settings.careers_intro,
         version=settings.version,
         board_url=f"/v1/board/{settings.board_slug}/postings",
     )

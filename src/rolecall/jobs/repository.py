@@ -41,3 +41,13 @@ async def slug_taken(session: AsyncSession, slug: str) -> bool:
 async def settings_by_slug(session: AsyncSession, slug: str) -> JobSettings | None:
     stmt = select(JobSettings).where(JobSettings.board_slug == slug).execution_options(**all_tenants())
     return (await session.scalars(stmt)).first()
+
+
+async def settings_of(session: AsyncSession, organisation_id: uuid.UUID) -> JobSettings | None:
+    """One organisation's settings whatever the session is bound to, for its public careers pages."""
+    stmt = (
+        select(JobSettings)
+        .where(JobSettings.organisation_id == organisation_id)
+        .execution_options(**all_tenants())
+    )
+    return (await session.scalars(stmt)).first()

@@ -7,6 +7,7 @@ inside the band, hiring-team members are staff of this organisation) are checked
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from rolecall.jobs.description import CountryCode, TimeZone
 from rolecall.roles.library.schema import Level
@@ -38,6 +40,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Country = CountryCode
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class _Body(BaseModel):
@@ -270,11 +273,31 @@ class JobSettingsUpdate(_Body):
     template_overrides: dict[str, Annotated[str, StringConstraints(max_length=50_000)]] | None = None
     # The stages new jobs start with (null: the built-in default); each job may edit its own copy.
     stage_template: list[Stage] | None = Field(default=None, max_length=30)
+    # Careers-site branding. The service also checks the colour's contrast against white.
+    accent_colour: str | None = Field(
+        default=None,
+        description="The careers pages' accent colour, #RRGGBB; white text on it needs 4.5:1 contrast",
+        examples=["#1f6feb"],
+        json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"},
+    )
+    careers_intro: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="Plain text shown above the openings on the careers site"
+    )
 
     @field_validator("stage_template")
     @classmethod
     def _stage_template(cls, value: list[Stage] | None) -> list[Stage] | None:
         return value if value is None else _check_stages(value)
+
+    @field_validator("accent_colour")
+    @classmethod
+    def _hex_colour(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        colour = value.strip()
+        if not HEX_COLOUR.fullmatch(colour):
+            raise PydanticCustomError("hex_colour", "must be a colour written #RRGGBB, such as #1f6feb")
+        return colour.lower()
 
 
 class JobSettingsOut(BaseModel):
@@ -288,8 +311,24 @@ class JobSettingsOut(BaseModel):
     equal_opportunity: str | None
     template_overrides: dict[str, str]
     stage_template: list[Stage]
+    accent_colour: str | None
+    careers_intro: str | None
     version: int
     board_url: str
+
+
+class Branding(BaseModel):
+    """An organisation's careers-site branding: only public facts, for pages that have no caller."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation_id: uuid.UUID
+    name: str
+    board_slug: str
+    website: str | None
+    logo_url: str | None
+    accent_colour: str | None
+    careers_intro: str | None
 
 
 def dump(value: Any) -> Any:

@@ -7,6 +7,7 @@ writes a ``job.*`` event carrying the job and, while it is open, its public post
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -23,6 +24,7 @@ from rolecall.jobs.description import TemplateOverrideError, validate_override
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.schemas import (
     DEFAULT_STAGES,
+    Branding,
     CloseJob,
     JobCreate,
     JobSettingsUpdate,
@@ -66,6 +68,33 @@ def _problem(field: str, message: str) -> Unprocessable:
 
 # Board addresses live under /v1/board/{slug}/…, beside the board's own fixed paths.
 RESERVED_SLUGS = frozenset({"postings", "feeds", "search", "organisations", "sitemap", "v1", "api"})
+# WCAG 2 AA for normal text: the careers pages put white text on the accent colour and use it for
+# links on white, so the colour must reach this contrast ratio against white.
+MIN_ACCENT_CONTRAST = 4.5
+
+
+def _channel(value: int) -> float:
+    srgb = value / 255
+    return srgb / 12.92 if srgb <= 0.03928 else ((srgb + 0.055) / 1.055) ** 2.4
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG 2 contrast ratio of a ``#rrggbb`` colour against white, from 1.0 (white) to 21.0."""
+    red, green, blue = (_channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+def _check_accent_colour(colour: str) -> None:
+    ratio = contrast_with_white(colour)
+    if ratio < MIN_ACCENT_CONTRAST:
+        shown = math.floor(ratio * 100) / 100  # never round a refused ratio up to the limit
+        raise _problem(
+            "accent_colour",
+            f"The accent colour {colour} has a contrast ratio of {shown:.2f}:1 against white; the careers "
+            f"pages put white text on it and use it for links, which needs at least {MIN_ACCENT_CONTRAST}:1. "
+            "Choose a darker colour.",
+        )
 
 
 def _slugify(name: str) -> str:
@@ -114,9 +143,11 @@ async def update_settings(
     for required in ("board_slug", "listed", "show_salary"):
         if required in changes and changes[required] is None:
             raise _problem(required, f"{required} cannot be null.")
-    for text in ("about", "equal_opportunity"):  # blank text is no text: the default applies
+    for text in ("about", "equal_opportunity", "careers_intro"):  # blank text is no text: the default applies
         if text in changes and changes[text] is not None and not changes[text].strip():
             changes[text] = None
+    if changes.get("accent_colour") is not None:
+        _check_accent_colour(changes["accent_colour"])
     if changes.get("board_slug") in RESERVED_SLUGS:
         raise _problem("board_slug", f"{changes['board_slug']!r} is reserved for the board's own addresses.")
     if changes.get("board_slug") not in (None, settings.board_slug) and await repository.slug_taken(
@@ -457,6 +488,35 @@ async def board_organisation(session: AsyncSession, slug: str) -> tuple[uuid.UUI
     if settings is None:
         return None
     return settings.organisation_id, await identity.organisation_name(session, settings.organisation_id)
+
+
+async def _branding(session: AsyncSession, settings: JobSettings | None) -> Branding | None:
+    if settings is None:
+        return None
+    return Branding(
+        organisation_id=settings.organisation_id,
+        name=await identity.organisation_name(session, settings.organisation_id),
+        board_slug=settings.board_slug,
+        website=settings.website,
+        logo_url=settings.logo_url,
+        accent_colour=settings.accent_colour,
+        careers_intro=settings.careers_intro,
+    )
+
+
+async def board_branding(session: AsyncSession, organisation_id: uuid.UUID) -> Branding | None:
+    """An organisation's careers-site branding, for public pages: no principal, any session.
+
+    ``None`` when the organisation has no job settings yet (so no board and no postings). The
+    lookup crosses tenants on purpose and reads nothing but public facts; it neither needs nor
+    changes the organisation the session is bound to.
+    """
+    return await _branding(session, await repository.settings_of(session, organisation_id))
+
+
+async def board_branding_by_slug(session: AsyncSession, slug: str) -> Branding | None:
+    """The branding of the careers site at a board address; ``None`` for an unknown slug."""
+    return await _branding(session, await repository.settings_by_slug(session, slug))
 
 
 # --- openings taken by hires (steps of the offers context's hire saga) --------------------------
