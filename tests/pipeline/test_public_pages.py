@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from rolecall.platform.ratelimit import SlidingWindowLimiter
 from tests.candidates.test_resumes import make_pdf
-from tests.factories import Tenant, deliver, open_job
+from tests.factories import Tenant, deliver, open_job, update_job_settings
 
 HOSTILE_LABEL = '<img src=x onerror="alert(1)"> Why "us"?'
 FORM = [
@@ -396,3 +396,20 @@ async def test_hostile_answers_are_escaped_when_the_form_comes_back(
     assert controls.value("answers.why") == f"{script} {quotes}"
     assert "answers.stack" not in controls.checked  # not an option: nothing is ticked
     assert re.search(r'id="error-answers-stack">Favourite stack must be one of', html)
+
+
+async def test_the_apply_page_wears_the_careers_sites_colours(
+    pages: httpx.AsyncClient, client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await _job(client, app, tenant)
+    plain = await pages.get(f"/jobs/{job['id']}/apply")
+    await update_job_settings(client, tenant, accent_colour="#6b2fa2")
+
+    branded = await pages.get(f"/jobs/{job['id']}/apply")
+
+    assert "theme.css" not in plain.text
+    sheet = re.search(r'<link rel="stylesheet" href="(/careers/[^"]+/theme\.css\?v=[^"]+)">', branded.text)
+    assert sheet, "no colour sheet linked"
+    theme = await pages.get(sheet.group(1).replace("&amp;", "&"))
+    assert theme.status_code == 200
+    assert "#6b2fa2" in theme.text

@@ -28,10 +28,7 @@ class Brand:
 
     @property
     def theme_url(self) -> str | None:
-        if theme.parse(self.accent_colour) is None:
-            return None
-        assert self.accent_colour is not None
-        return f"/careers/{self.board_slug}/theme.css?v={theme.version(self.accent_colour)}"
+        return theme.stylesheet_url(self.board_slug, self.accent_colour)
 
 
 def paragraphs(text: str | None) -> list[str]:

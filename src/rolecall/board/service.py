@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.board import feeds
+from rolecall.board import feeds, theme
 from rolecall.board.documents import summary_of
 from rolecall.board.models import BoardPosting
 from rolecall.board.schemas import PostingDetail, PostingSummary
@@ -88,6 +88,11 @@ class Links:
 
 
 API_LINKS = Links()
+
+
+def theme_url(board_slug: str, accent_colour: str | None) -> str | None:
+    """The colour sheet of a careers site, for other contexts' pages of the same organisation."""
+    return theme.stylesheet_url(board_slug, accent_colour)
 
 
 def encode_cursor(offset: int) -> str:

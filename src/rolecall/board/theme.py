@@ -80,3 +80,10 @@ def stylesheet(colour: str) -> str | None:
         f"  --pico-primary-underline: {_rgba(primary, 0.5)};\n"
         "}\n"
     )
+
+
+def stylesheet_url(board_slug: str, accent_colour: str | None) -> str | None:
+    """Where a careers site's colour sheet is (None without a usable colour), versioned by colour."""
+    if accent_colour is None or parse(accent_colour) is None:
+        return None
+    return f"/careers/{board_slug}/theme.css?v={version(accent_colour)}"

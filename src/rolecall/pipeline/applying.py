@@ -97,6 +97,7 @@ async def public_organisation(session: AsyncSession, principal: Principal) -> di
         "name": found[1] if found else "",
         "board_slug": settings.board_slug,
         "logo_url": settings.logo_url,
+        "theme_url": board.theme_url(settings.board_slug, settings.accent_colour),
     }
 
 

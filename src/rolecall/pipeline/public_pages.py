@@ -43,7 +43,7 @@ def _posting(posting_id: str) -> uuid.UUID:
 
 
 def _brand(organisation: dict[str, Any]) -> dict[str, Any]:
-    return {**organisation, "theme_url": None}
+    return organisation
 
 
 def _text(form: FormData, name: str) -> str:
