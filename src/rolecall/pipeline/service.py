@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
+from rolecall.candidates import service as candidates
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository, scoring, stages
 from rolecall.pipeline.hiring import mark_hired, revert_hire
@@ -371,4 +372,6 @@ async def job_applications(
 
 
 async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID) -> list[ApplicationFacts]:
+    """A candidate's live applications, oldest first; 404 for a candidate not in this organisation."""
+    await candidates.require_candidate(session, candidate_id)
     return [facts(row) for row in await repository.applications_where(session, candidate_id=candidate_id)]
