@@ -122,11 +122,18 @@ async def _seed_applications(
 
 
 async def _sign_in(http: httpx.AsyncClient, email: str) -> None:
-    form = (await http.get("/app/login")).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    """Sign in and keep the session cookie on the client. The cookies are Secure and httpx keeps
+    those for https only, so over the benchmark's plain loopback HTTP they are sent by hand."""
+    form = await http.get("/app/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token
+    csrf_cookie = form.cookies["__Host-rolecall-csrf"]
     data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1), "next": "/app"}
-    assert (await http.post("/app/login", data=data)).status_code == 303
+    signed = await http.post(
+        "/app/login", data=data, headers={"Cookie": f"__Host-rolecall-csrf={csrf_cookie}"}
+    )
+    assert signed.status_code == 303, signed.text
+    http.headers["Cookie"] = f"__Host-rolecall-session={signed.cookies['__Host-rolecall-session']}"
 
 
 async def _measure(
