@@ -81,6 +81,12 @@ async def download_file(
     request: Request,
 ) -> Response:
     content = await service.file_content(session, principal, candidate_id, file_id, store=_store(request))
+    return attachment(content)
+
+
+def attachment(content: service.FileContent) -> Response:
+    """A stored file as a download: always an attachment with ``nosniff`` and ``no-store``, so no
+    browser renders an upload in our origin or keeps it (the staff page sends files the same way)."""
     name = f"{content.file.kind}-{content.file.id}.{_extension(content.file.media_type)}"
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',

@@ -20,11 +20,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.candidates import service
-from rolecall.candidates.file_endpoints import _extension as file_extension
-from rolecall.candidates.schemas import NoteCreate
+from rolecall.candidates.file_endpoints import attachment
+from rolecall.candidates.schemas import SOURCE_LABELS, NoteCreate
 from rolecall.platform.auth import DbSession, Principal
-from rolecall.platform.http import file_store, no_store, pii_keyring
+from rolecall.platform.http import file_store, pii_keyring
 from rolecall.platform.pagination import PageParams, decode_cursor
+from rolecall.web import words
 from rolecall.web.auth import page_requires
 from rolecall.web.forms import field_errors
 from rolecall.web.templating import flash, render
@@ -35,13 +36,6 @@ Writer = Annotated[Principal, Depends(page_requires("candidates:write"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
 LISTED = 50
 NOTES_SHOWN = 50
-SOURCES = {
-    "careers_board": "Careers board",
-    "referral": "Referral",
-    "sourced": "Sourced",
-    "agency": "Agency",
-    "other": "Other",
-}
 KINDS = {"resume": "Resume", "cover_letter": "Cover letter", "other": "Other file"}
 MEDIA = {
     "application/pdf": "PDF",
@@ -58,16 +52,6 @@ SECTIONS = (
 
 def _page(cursor: str | None, limit: int) -> PageParams:
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
-
-
-def who(actor: str, principal: Principal) -> str:
-    """The author of a note in words; names of staff live in the identity context, out of reach here."""
-    if actor == principal.actor:
-        return "You"
-    kind = actor.partition(":")[0]
-    return {"client": "An API client", "system": "Rolecall", "applicant": "The candidate"}.get(
-        kind, "A colleague"
-    )
 
 
 def _size(size: int) -> str:
@@ -104,7 +88,7 @@ async def _candidate_page(
     candidate = await service.get_candidate(session, principal, candidate_id, keyring=keyring)
     context: dict[str, Any] = {
         "candidate": candidate,
-        "sources": SOURCES,
+        "sources": SOURCE_LABELS,
         "note": note,
         "errors": errors or {},
         "may_write": "candidates:write" in principal.scopes,
@@ -130,7 +114,7 @@ async def _candidate_page(
             "size": _size,
             "notes": notes,
             "older_notes": older,
-            "who": lambda actor: who(actor, principal),
+            "who": lambda actor: words.actor(actor, principal, capital=True),
             "may_delete": lambda author: (
                 context["may_write"] and (author == principal.actor or "admin" in principal.roles)
             ),
@@ -157,14 +141,7 @@ async def download_file(
     """The stored bytes, exactly as ``GET /v1/candidates/{id}/files/{file_id}/content`` sends them:
     always an attachment with ``nosniff``, so a browser never renders an upload in our origin."""
     content = await service.file_content(session, principal, candidate_id, file_id, store=file_store(request))
-    name = f"{content.file.kind}-{content.file.id}.{file_extension(content.file.media_type)}"
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    response = Response(content=content.data, media_type=content.file.media_type, headers=headers)
-    no_store(response)
-    return response
+    return attachment(content)
 
 
 def _note_errors(exc: ValidationError, body: str) -> dict[str, str]:

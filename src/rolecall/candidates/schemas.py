@@ -25,6 +25,14 @@ from pydantic import (
 from rolecall.platform.pii import normalise_phone
 
 Source = Literal["careers_board", "referral", "sourced", "agency", "other"]
+# How pages name each source (the board's cards, the candidate page, the analytics).
+SOURCE_LABELS: dict[str, str] = {
+    "careers_board": "Careers board",
+    "referral": "Referral",
+    "sourced": "Sourced",
+    "agency": "Agency",
+    "other": "Other",
+}
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")]

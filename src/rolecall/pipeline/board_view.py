@@ -4,34 +4,16 @@ came from. Plain functions handed to the templates, computed once per card."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from markupsafe import Markup
 
+from rolecall.candidates.schemas import SOURCE_LABELS
 from rolecall.platform.clock import utcnow
+from rolecall.web import words
 
-SOURCES = {
-    "careers_board": "Careers board",
-    "referral": "Referral",
-    "sourced": "Sourced",
-    "agency": "Agency",
-    "other": "Other",
-}
 STATUS_TITLES = {"rejected": "Rejected", "withdrawn": "Withdrawn", "hired": "Hired"}
-
-
-def waited(since: datetime, now: datetime) -> str:
-    """Time since ``since`` in the largest whole unit: "3 days", "5 hours", "under an hour"."""
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    seconds = max((now - since).total_seconds(), 0)
-    days, hours = int(seconds // 86_400), int(seconds // 3_600)
-    if days >= 1:
-        return "1 day" if days == 1 else f"{days} days"
-    if hours >= 1:
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return "under an hour"
 
 
 def match_words(score: int | None) -> str:
@@ -70,7 +52,7 @@ def move_options(stage_names: list[str]) -> dict[str, Markup]:
 
 
 def source_label(source: str) -> str:
-    return SOURCES.get(source) or source
+    return SOURCE_LABELS.get(source) or source
 
 
 def card_helpers(reject_reasons: list[dict[str, str]]) -> dict[str, Any]:
@@ -85,7 +67,7 @@ def card_helpers(reject_reasons: list[dict[str, str]]) -> dict[str, Any]:
         return labels.get(key) or key
 
     helpers: dict[str, Callable[..., str] | Any] = {
-        "waited": lambda since: waited(since, now),
+        "waited": lambda moment: words.since(moment, now),
         "match_words": match_words,
         "match_class": match_class,
         "source_label": source_label,

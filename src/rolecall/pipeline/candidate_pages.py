@@ -23,6 +23,7 @@ from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.errors import NotFound
 from rolecall.platform.pagination import MAX_LIMIT, PageParams
+from rolecall.web import words
 from rolecall.web.auth import page_requires
 from rolecall.web.templating import is_htmx, render
 
@@ -47,28 +48,6 @@ class Entry:
     job_title: str
     status: str
     steps: list[Step]
-
-
-def who(actor: str, principal: Principal) -> str:
-    """Who made a change, in words; staff names live in the identity context, out of reach here."""
-    if actor == principal.actor:
-        return "you"
-    kind = actor.partition(":")[0]
-    return {"client": "an API client", "system": "Rolecall", "applicant": "the candidate"}.get(
-        kind, "a colleague"
-    )
-
-
-def stayed(seconds: float | None) -> str | None:
-    """How long the application stayed in the stage a transition put it in (None: still there)."""
-    if seconds is None:
-        return None
-    days, hours = int(seconds // 86_400), int(seconds // 3_600)
-    if days >= 1:
-        return "1 day" if days == 1 else f"{days} days"
-    if hours >= 1:
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return "under an hour"
 
 
 def _words(row: ApplicationTransition, reasons: dict[str, str]) -> str:
@@ -110,7 +89,12 @@ async def candidate_applications(
     entries = []
     for row in sorted(rows, key=lambda a: (a.created_at, a.id), reverse=True):
         steps = [
-            Step(t.at, _words(t, reasons), who(t.actor, principal), stayed(seconds))
+            Step(
+                t.at,
+                _words(t, reasons),
+                words.actor(t.actor, principal),
+                None if seconds is None else words.duration(seconds),
+            )
             for t, seconds in await service.history(session, row.id)
         ]
         status = STATUS_WORDS.get(row.status, row.status)
