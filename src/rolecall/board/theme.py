@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from rolecall.jobs import service as jobs
+
 _HEX = re.compile(r"\A#?([0-9a-fA-F]{6})\Z")
 AA = 4.5
 
@@ -23,17 +25,9 @@ def parse(colour: str | None) -> tuple[int, int, int] | None:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast_with_white(rgb: tuple[int, int, int]) -> float:
-    return 1.05 / (_luminance(rgb) + 0.05)
+    """The WCAG ratio, by the jobs context's one formula (the one that checks colours when saved)."""
+    return jobs.contrast_with_white(_hex(rgb))
 
 
 def _darker(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
