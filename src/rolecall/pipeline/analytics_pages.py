@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import analytics
 from rolecall.pipeline.analytics_schemas import Funnel, Period
+from rolecall.pipeline.board_view import source_label
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.errors import Unprocessable
 from rolecall.platform.pagination import PageParams
@@ -110,7 +111,7 @@ async def organisation_report(
         "sources": sources,
         "source_chart": bar_chart(
             "Share of applications hired, by source",
-            [(row.source, row.hire_rate, _percent(row.hire_rate)) for row in sources.sources],
+            [(source_label(row.source), row.hire_rate, _percent(row.hire_rate)) for row in sources.sources],
         ),
         "hires": hires,
         "titles": titles,
@@ -119,6 +120,7 @@ async def organisation_report(
         "hours": _hours,
         "percent": _percent,
         "label": _label,
+        "source_label": source_label,
         "job": None,
     }
     return render(request, "pipeline/analytics.html", context, status_code=422 if errors else 200)
@@ -144,7 +146,7 @@ async def job_report(
         "sources": sources,
         "source_chart": bar_chart(
             "Share of applications hired, by source",
-            [(row.source, row.hire_rate, _percent(row.hire_rate)) for row in sources.sources],
+            [(source_label(row.source), row.hire_rate, _percent(row.hire_rate)) for row in sources.sources],
         ),
         "hires": None,
         "titles": {job.id: job.title},
@@ -153,6 +155,7 @@ async def job_report(
         "hours": _hours,
         "percent": _percent,
         "label": _label,
+        "source_label": source_label,
         "job": job,
     }
     return render(request, "pipeline/analytics.html", context, status_code=422 if errors else 200)
