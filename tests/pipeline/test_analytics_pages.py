@@ -86,3 +86,21 @@ async def test_people_without_analytics_and_other_organisations_see_nothing(
     await sign_in(pages, other_tenant.admin_email)
     assert (await pages.get(f"/app/analytics/jobs/{job['id']}")).status_code == 404
     assert "0 applications in all." in (await pages.get("/app/analytics")).text
+
+
+async def test_reasons_for_rejection_read_as_the_organisation_labels_them(
+    app: FastAPI, client: httpx.AsyncClient, pages: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)
+    application = await create_application(client, app, tenant, job)
+    settings = (await client.get("/v1/pipeline-settings", headers=tenant.headers)).json()
+    reason = settings["reject_reasons"][0]
+    rejected = await client.post(
+        f"/v1/applications/{application['id']}/reject", headers=tenant.headers, json={"reason": reason["key"]}
+    )
+    assert rejected.status_code == 200, rejected.text
+    await sign_in(pages, tenant.admin_email)
+
+    page = await pages.get("/app/analytics")
+
+    assert _cells(page.text, reason["label"]) == ["1"]

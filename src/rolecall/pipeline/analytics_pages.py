@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from rolecall.jobs import service as jobs
-from rolecall.pipeline import analytics
+from rolecall.pipeline import analytics, service
 from rolecall.pipeline.analytics_schemas import Funnel, Period
 from rolecall.pipeline.board_view import source_label
 from rolecall.platform.auth import DbSession, Principal
@@ -105,7 +105,9 @@ async def organisation_report(
     sources = await analytics.source_report(session, principal, period)
     hires = await analytics.time_to_hire_report(session, principal, period)
     titles = {job.id: job.title for job in await _jobs(session, principal)}
+    settings = await service.get_settings(session, principal.organisation_id)
     context = {
+        "reason_labels": {reason["key"]: reason["label"] for reason in settings.reject_reasons},
         "funnel": funnel,
         "figures": _funnel_charts(funnel),
         "sources": sources,
@@ -140,7 +142,9 @@ async def job_report(
     job = await jobs.get_job(session, principal, job_id)
     funnel = await analytics.job_funnel(session, principal, job_id, period)
     sources = await analytics.source_report(session, principal, period, job_id)
+    settings = await service.get_settings(session, principal.organisation_id)
     context = {
+        "reason_labels": {reason["key"]: reason["label"] for reason in settings.reject_reasons},
         "funnel": funnel,
         "figures": _funnel_charts(funnel),
         "sources": sources,
