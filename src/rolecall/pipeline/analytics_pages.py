@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import analytics, service
-from rolecall.pipeline.analytics_schemas import Funnel, Period
+from rolecall.pipeline.analytics_schemas import Funnel, Period, SourceReport, TimeToHireReport
 from rolecall.pipeline.board_view import source_label
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.errors import Unprocessable
@@ -91,20 +91,20 @@ async def _jobs(session: DbSession, principal: Principal) -> list[Any]:
     return sorted(found, key=lambda job: job.title.lower())
 
 
-@router.get("/app/analytics")
-async def organisation_report(
+async def _report(
     request: Request,
     session: DbSession,
-    principal: AnalyticsReader,
-    start: DateText = "",
-    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    principal: Principal,
+    form: dict[str, str],
+    errors: dict[str, str],
+    *,
+    funnel: Funnel,
+    sources: SourceReport,
+    hires: TimeToHireReport | None,
+    titles: dict[uuid.UUID, str],
+    job: Any = None,
 ) -> Response:
-    errors: dict[str, str] = {}
-    period = _period(start, end, errors)
-    funnel = await analytics.organisation_funnel(session, principal, period)
-    sources = await analytics.source_report(session, principal, period)
-    hires = await analytics.time_to_hire_report(session, principal, period)
-    titles = {job.id: job.title for job in await _jobs(session, principal)}
+    """The organisation's and a job's report share one page; only their figures differ."""
     settings = await service.get_settings(session, principal.organisation_id)
     context = {
         "reason_labels": {reason["key"]: reason["label"] for reason in settings.reject_reasons},
@@ -117,15 +117,38 @@ async def organisation_report(
         ),
         "hires": hires,
         "titles": titles,
-        "form": {"from": start, "to": end},
+        "form": form,
         "errors": errors,
         "hours": _hours,
         "percent": _percent,
         "label": _label,
         "source_label": source_label,
-        "job": None,
+        "job": job,
     }
     return render(request, "pipeline/analytics.html", context, status_code=422 if errors else 200)
+
+
+@router.get("/app/analytics")
+async def organisation_report(
+    request: Request,
+    session: DbSession,
+    principal: AnalyticsReader,
+    start: DateText = "",
+    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    period = _period(start, end, errors)
+    return await _report(
+        request,
+        session,
+        principal,
+        {"from": start, "to": end},
+        errors,
+        funnel=await analytics.organisation_funnel(session, principal, period),
+        sources=await analytics.source_report(session, principal, period),
+        hires=await analytics.time_to_hire_report(session, principal, period),
+        titles={job.id: job.title for job in await _jobs(session, principal)},
+    )
 
 
 @router.get("/app/analytics/jobs/{job_id}")
@@ -140,26 +163,15 @@ async def job_report(
     errors: dict[str, str] = {}
     period = _period(start, end, errors)
     job = await jobs.get_job(session, principal, job_id)
-    funnel = await analytics.job_funnel(session, principal, job_id, period)
-    sources = await analytics.source_report(session, principal, period, job_id)
-    settings = await service.get_settings(session, principal.organisation_id)
-    context = {
-        "reason_labels": {reason["key"]: reason["label"] for reason in settings.reject_reasons},
-        "funnel": funnel,
-        "figures": _funnel_charts(funnel),
-        "sources": sources,
-        "source_chart": bar_chart(
-            "Share of applications hired, by source",
-            [(source_label(row.source), row.hire_rate, _percent(row.hire_rate)) for row in sources.sources],
-        ),
-        "hires": None,
-        "titles": {job.id: job.title},
-        "form": {"from": start, "to": end},
-        "errors": errors,
-        "hours": _hours,
-        "percent": _percent,
-        "label": _label,
-        "source_label": source_label,
-        "job": job,
-    }
-    return render(request, "pipeline/analytics.html", context, status_code=422 if errors else 200)
+    return await _report(
+        request,
+        session,
+        principal,
+        {"from": start, "to": end},
+        errors,
+        funnel=await analytics.job_funnel(session, principal, job_id, period),
+        sources=await analytics.source_report(session, principal, period, job_id),
+        hires=None,
+        titles={job.id: job.title},
+        job=job,
+    )
