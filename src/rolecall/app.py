@@ -54,7 +54,7 @@ from rolecall.privacy.endpoints import router as privacy_router
 from rolecall.roles.endpoints import router as roles_router
 from rolecall.roles.pages import router as role_pages
 from rolecall.web.compression import PageGzipMiddleware
-from rolecall.web.errors import install_page_errors
+from rolecall.web.errors import install_page_errors, server_error_page
 from rolecall.web.pages import router as web_pages
 from rolecall.worker import BackgroundJobs
 
@@ -184,5 +184,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(PageGzipMiddleware)
     # CORS for the public read-only board API (GET /v1/board/..., the application form included).
     app.add_middleware(ReadOnlyCorsMiddleware, origins=settings.cors_origins, paths=("/v1/board/",))
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, error_page=server_error_page)
     return app

@@ -6,7 +6,11 @@ import re
 from pathlib import Path
 
 import httpx
+from asgi_lifespan import LifespanManager
 
+from rolecall.app import create_app
+from rolecall.config import Settings
+from rolecall.platform.auth import PUBLIC
 from rolecall.web import assets
 from rolecall.web.security import safe_next
 
@@ -100,3 +104,29 @@ def test_safe_next_only_returns_paths_inside_the_staff_app() -> None:
         "",
     ):
         assert safe_next(hostile) == "/app", hostile
+
+
+async def test_an_unexpected_failure_on_a_page_is_a_page_and_on_the_api_a_problem(settings: Settings) -> None:
+    application = create_app(settings)
+
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    application.add_api_route("/app/test-only-boom", boom, dependencies=[PUBLIC], include_in_schema=False)
+    application.add_api_route("/v1/test-only-boom", boom, dependencies=[PUBLIC], include_in_schema=False)
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with (
+        LifespanManager(application),
+        httpx.AsyncClient(transport=transport, base_url="https://t") as http,
+    ):
+        page = await http.get("/app/test-only-boom")
+        api = await http.get("/v1/test-only-boom")
+
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong on our side" in page.text
+    assert "secret internals" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-request-id"]
+    assert api.status_code == 500
+    assert api.headers["content-type"] == "application/problem+json"

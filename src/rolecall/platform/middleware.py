@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import structlog
 from prometheus_client import Counter, Histogram
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rolecall.platform.errors import send_problem
@@ -46,9 +48,15 @@ def _route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+# Given a failed request's path, a page to answer with instead of a problem document (None: answer
+# with the problem document). The web layer supplies it; the platform knows no pages.
+ErrorPage = Callable[[str], Response | None]
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, error_page: ErrorPage | None = None) -> None:
         self.app = app
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,7 +101,11 @@ class RequestContextMiddleware:
             log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))
             if status_holder.get("sent"):
                 raise
-            await send_problem(send_wrapper, 500, "internal-error", "Internal server error")
+            page = self.error_page(path) if self.error_page is not None else None
+            if page is None:
+                await send_problem(send_wrapper, 500, "internal-error", "Internal server error")
+            else:
+                await page(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)

@@ -10,13 +10,14 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rolecall.platform.errors import ProblemError
 from rolecall.web.auth import SignInRequired
-from rolecall.web.templating import render
+from rolecall.web.security import PAGE_CSP
+from rolecall.web.templating import environment, render
 
 PAGE_PREFIXES = ("/app", "/jobs", "/careers", "/roles", "/tools", "/status", "/static")
 _TITLES = {
@@ -36,9 +37,33 @@ _TITLES = {
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 
-def is_page(request: Request) -> bool:
-    path = request.url.path
+def is_page_path(path: str) -> bool:
     return path == "/" or any(path == p or path.startswith(p + "/") for p in PAGE_PREFIXES)
+
+
+def is_page(request: Request) -> bool:
+    return is_page_path(request.url.path)
+
+
+def server_error_page(path: str) -> Response | None:
+    """The page for a request that failed unexpectedly, for the request middleware, which catches
+    what escapes every handler (the error is already logged with the request id)."""
+    if not is_page_path(path):
+        return None
+    values: dict[str, Any] = {
+        "principal": None,
+        "path": path,
+        "flash": None,
+        "nav": [],
+        "csrf_token": "",
+        "status": 500,
+        "title": _TITLES[500],
+        "detail": "The error was logged; please try again in a moment.",
+    }
+    body = environment().get_template("error.html").render(values)
+    return HTMLResponse(
+        body, status_code=500, headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"}
+    )
 
 
 def error_page(
