@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import uuid
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -76,8 +77,18 @@ async def count(url: str, model: type[Any]) -> int:
 
 async def can_log_in(url: str, email: str, password: str) -> dict[str, Any]:
     """Sign in through the real API on this database; returns the organisation the user sees."""
+    # The search index and files go to a directory of the test's own, never to ./var, where they
+    # would mix into the developer's demo board.
+    scratch = Path(tempfile.mkdtemp(prefix="rolecall-cli-test-"))
     application = create_app(
-        Settings(environment="test", database_url=url, embedded_worker=False, issuer="http://rolecall.test")
+        Settings(
+            environment="test",
+            database_url=url,
+            embedded_worker=False,
+            issuer="http://rolecall.test",
+            search_index_path=scratch / "search-index",
+            file_store_path=scratch / "files",
+        )
     )
     async with LifespanManager(application):
         transport = httpx.ASGITransport(app=application)

@@ -77,9 +77,14 @@ EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", 
 @pytest.fixture(scope="module")
 def static_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     """The app as built for production, never started: enough to inspect its routes."""
-    index = tmp_path_factory.mktemp("index")
+    scratch = tmp_path_factory.mktemp("static-app")
     return create_app(
-        Settings(environment="test", database_url="sqlite+aiosqlite:///:memory:", search_index_path=index)
+        Settings(
+            environment="test",
+            database_url="sqlite+aiosqlite:///:memory:",
+            search_index_path=scratch / "index",
+            file_store_path=scratch / "files",
+        )
     )
 
 
