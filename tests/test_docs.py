@@ -67,6 +67,7 @@ def public_board_routes(tmp_path: Path) -> list[str]:
         database_url="sqlite+aiosqlite:///:memory:",
         search_backend="database",  # no index directory is opened just to list the routes
         search_index_path=tmp_path / "search-index",
+        file_store_path=tmp_path / "files",
     )
     app = create_app(settings)
     return sorted(

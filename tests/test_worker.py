@@ -193,7 +193,12 @@ async def test_worker_command_stops_gracefully_on_sigterm(
     async with scratch_database("sqlite", tmp_path, request) as url:
         schema.upgrade(url)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROLECALL_")}
-        env.update(ROLECALL_DATABASE_URL=url, ROLECALL_LOG_JSON="true", PYTHONUNBUFFERED="1")
+        env.update(
+            ROLECALL_DATABASE_URL=url,
+            ROLECALL_LOG_JSON="true",
+            PYTHONUNBUFFERED="1",
+            ROLECALL_FILE_STORE_PATH=str(tmp_path / "files"),  # not ./var, the demo's
+        )
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

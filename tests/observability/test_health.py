@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -69,8 +70,15 @@ async def test_readyz_is_not_ready_when_the_schema_is_behind_head(
 
 
 def settings_for(url: str) -> Settings:
+    # Index and files in a directory of the test's own: never in ./var, the demo's.
+    scratch = Path(tempfile.mkdtemp(prefix="rolecall-health-test-"))
     return Settings(
-        environment="test", database_url=url, embedded_worker=False, issuer="http://rolecall.test"
+        environment="test",
+        database_url=url,
+        embedded_worker=False,
+        issuer="http://rolecall.test",
+        search_index_path=scratch / "search-index",
+        file_store_path=scratch / "files",
     )
 
 
