@@ -127,12 +127,14 @@ def test_rotate_keys_command(sqlite_template: Any, tmp_path: Path, monkeypatch: 
     for name in ("ROLECALL_ENVIRONMENT", "ROLECALL_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ROLECALL_DATABASE_URL", url)
+    monkeypatch.setenv("ROLECALL_FILE_STORE_PATH", str(tmp_path / "files"))  # not ./var, the demo's
     settings = Settings(
         environment="test",
         database_url=url,
         embedded_worker=False,
         issuer="http://rolecall.test",
         search_index_path=tmp_path / "search-index",
+        file_store_path=tmp_path / "files",
     )
 
     async def populate() -> None:
