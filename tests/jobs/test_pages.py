@@ -4,14 +4,11 @@ its live description preview, and the lifecycle buttons, all through the API's o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html import unescape
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from tests.factories import (
     Tenant,
@@ -21,7 +18,7 @@ from tests.factories import (
     move_application,
     open_job,
 )
-from tests.web.support import create_staff, sign_in
+from tests.web.support import counted_statements, create_staff, sign_in
 
 _ROW = re.compile(r'<tr>\s*<th scope="row">\s*<a href="/app/jobs/([0-9a-f-]{36})">(.*?)</a>(.*?)</tr>', re.S)
 STATUS = re.compile(r'<span class="job-status job-status--(\w+)">.*?</span>(\w+)</span>', re.S)
@@ -129,31 +126,16 @@ async def test_the_list_costs_the_same_queries_for_three_jobs_as_for_ten(
     await sign_in_recruiter(client, pages, tenant)
     await pages.get("/app/jobs")  # warm: settings and anything created on first use
 
-    with _counting(app) as few:
+    with counted_statements(app) as few:
         assert len(rows((await pages.get("/app/jobs")).text)) == 3
     for _ in range(6):
         await create_job(client, tenant, profile)
     await create_application(client, app, tenant, await open_job(client, app, tenant, profile))
-    with _counting(app) as many:
+    with counted_statements(app) as many:
         assert len(rows((await pages.get("/app/jobs")).text)) == 10
 
     assert few
     assert len(many) == len(few), (few, many)
-
-
-@contextmanager
-def _counting(app: FastAPI) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # --- who may do what ------------------------------------------------------------------------------

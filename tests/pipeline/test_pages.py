@@ -4,16 +4,13 @@ API's own services, for exactly the people whose scopes allow it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from tests.factories import Tenant, create_application, move_application, open_job
-from tests.web.support import create_staff, sign_in
+from tests.web.support import counted_statements, create_staff, sign_in
 
 HX = {"HX-Request": "true"}
 _COLUMN = re.compile(
@@ -366,21 +363,6 @@ async def test_hostile_names_and_tags_are_escaped(
     assert "<script>alert(1)" not in card.text
 
 
-@contextmanager
-def _statements(app: FastAPI) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 async def test_the_board_takes_the_same_number_of_queries_for_5_and_30_applications(
     app: FastAPI, client: httpx.AsyncClient, pages: httpx.AsyncClient, tenant: Tenant
 ) -> None:
@@ -391,7 +373,7 @@ async def test_the_board_takes_the_same_number_of_queries_for_5_and_30_applicati
 
     counts = []
     for job in (small, large):
-        with _statements(app) as seen:
+        with counted_statements(app) as seen:
             page = await pages.get(f"/app/jobs/{job['id']}/pipeline")
         assert page.status_code == 200
         counts.append(len(seen))

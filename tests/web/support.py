@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import event
 
 from tests.factories import PASSWORD, Tenant, create_user
 
@@ -39,3 +44,19 @@ async def create_staff(client: httpx.AsyncClient, tenant: Tenant, *roles: str) -
     assert response.status_code == 200, response.text
     email: str = response.json()["email"]
     return user_id, email
+
+
+@contextmanager
+def counted_statements(app: FastAPI) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs, to prove a page makes no N+1."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
