@@ -37,10 +37,18 @@ PARAM_KINDS = {
     "application_id": "application",
     "interview_id": "interview",
     "offer_id": "offer",
+    "item_id": "assessment_item",
+    "session_id": "assessment_session",
 }
 # Path parameters that name no tenant's object (shared library data, a level, a version number): the
 # same value is used in every call. A route with only these is not tenant data and is not walked.
-FIXED_PARAMS = {"library_id": "backend-engineer", "level": "lead", "number": "1", "outcome": "rejected"}
+FIXED_PARAMS = {
+    "library_id": "backend-engineer",
+    "level": "lead",
+    "number": "1",
+    "outcome": "rejected",
+    "position": "0",
+}
 # Operations that change their object's state so that a later operation could no longer succeed on
 # it (reject, withdraw, cancel, offer answers, erasure) each get an object of their own, in the state
 # the operation needs: (method, path) -> {path parameter: kind}.
@@ -62,6 +70,10 @@ ROUTE_KINDS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/v1/offers/{offer_id}/decline"): {"offer_id": "offer_to_decline"},
     ("POST", "/v1/offers/{offer_id}/withdraw"): {"offer_id": "offer_to_withdraw"},
     ("POST", "/v1/candidates/{candidate_id}/erase"): {"candidate_id": "candidate_to_erase"},
+    ("POST", "/v1/assessments/sessions/{session_id}/cancel"): {"session_id": "assessment_session_to_cancel"},
+    ("POST", "/v1/assessments/sessions/{session_id}/marks/{position}"): {
+        "session_id": "assessment_session_marking"
+    },
 }
 ROUTE_KIND_VALUES = {kind for kinds in ROUTE_KINDS.values() for kind in kinds.values()}
 APPLICATION_KINDS = (
@@ -112,9 +124,45 @@ READ_AS_OWNER = {
         )
     },
     "candidate_to_erase": "/v1/candidates/{id}",
+    "assessment_item": "/v1/assessments/items/{id}",
+    **{
+        kind: "/v1/assessments/sessions/{id}"
+        for kind in ("assessment_session", "assessment_session_to_cancel", "assessment_session_marking")
+    },
 }
 # Objects that no path parameter names but that a request body refers to (created in `objects_of`).
 BODY_KINDS = {"candidate_duplicate"}
+# Assessment objects: a plain item to edit, and a short-text item (the only one of its skill) that
+# a blueprint draws at position 0, so the marking route has an answer to mark.
+WALK_ITEM = {
+    "key": "walk-item",
+    "skill": "REST",
+    "level": "mid",
+    "difficulty": 2,
+    "type": "single_choice",
+    "prompt": "Which method is idempotent?",
+    "options": ["POST", "PUT"],
+    "answer": 1,
+}
+WALK_SHORT_TEXT = {
+    "key": "walk-short-text",
+    "skill": "Microservices",
+    "level": "lead",
+    "difficulty": 3,
+    "type": "short_text",
+    "prompt": "Where would you draw the first service boundary, and why?",
+    "rubric": [{"criterion": "Names where the boundary goes", "points": 2}],
+}
+WALK_BLUEPRINT = {
+    "title": "Walk assessment",
+    "profile_slug": "backend-engineer",
+    "level": "lead",
+    "time_limit_minutes": 20,
+    "skills": [
+        {"skill_id": "microservices", "name": "Microservices", "weight": 1, "items": 1, "proficiency": 4}
+    ],
+    "item_types": ["short_text"],
+}
 # Request bodies for operations whose generated sample would not be accepted, keyed (method, path).
 # A callable receives tenant A's objects (kind -> id): a body that names another object of A's own,
 # sent unchanged in all three calls, so only the path parameters differ between them.
@@ -136,6 +184,12 @@ BODY_OVERRIDES: dict[tuple[str, str], Any] = {
         "expires_at": (utcnow() + timedelta(days=3)).isoformat()
     },
     ("POST", "/v1/candidates/{candidate_id}/erase"): {"reason": "data_subject_request"},
+    ("POST", "/v1/assessments/items/{item_id}/versions"): {"document": {**WALK_ITEM, "difficulty": 3}},
+    ("PUT", "/v1/jobs/{job_id}/assessment-blueprint"): {**WALK_BLUEPRINT, "time_limit_minutes": 25},
+    ("PUT", "/v1/jobs/{job_id}/ranking-weights"): {"assessment": 2, "match": 1, "scorecards": 1},
+    ("POST", "/v1/assessments/sessions/{session_id}/marks/{position}"): {
+        "awarded": {"Names where the boundary goes": 1}
+    },
 }
 # Multipart uploads, keyed (method, path): the files sent in all three calls.
 WALK_RESUME = ("cv.txt", b"Walk resume: Python", "text/plain")
@@ -262,6 +316,7 @@ async def pipeline_objects_of(client: httpx.AsyncClient, tenant: Tenant, profile
         json={"ratings": ratings, "recommendation": "yes"},
     )
     assert rated.status_code == 200, rated.text
+    objects.update(await assessment_objects_of(client, tenant, job["id"], application))
     for kind, make in (
         ("offer", draft_offer),
         ("offer_to_reject", draft_offer),
@@ -272,6 +327,51 @@ async def pipeline_objects_of(client: httpx.AsyncClient, tenant: Tenant, profile
     ):
         objects[kind] = (await make(client, tenant, await application("Offer")))["id"]
     return objects
+
+
+async def assessment_objects_of(
+    client: httpx.AsyncClient, tenant: Tenant, job_id: str, application: Any
+) -> dict[str, str]:
+    """An item, and sessions of a short-text blueprint: open, to cancel, and submitted for marking."""
+    created = {}
+    for document in (WALK_ITEM, WALK_SHORT_TEXT):
+        response = await client.post(
+            "/v1/assessments/items",
+            headers=tenant.headers,
+            json={"document": document, "publish": document is WALK_SHORT_TEXT},
+        )
+        assert response.status_code == 201, response.text
+        created[document["key"]] = response.json()["id"]
+    url = f"/v1/jobs/{job_id}/assessment-blueprint"
+    generated = await client.post(url, headers=tenant.headers)
+    assert generated.status_code == 201, generated.text
+    plan = await client.put(url, headers={**tenant.headers, "If-Match": "*"}, json=WALK_BLUEPRINT)
+    assert plan.status_code == 200, plan.text
+
+    async def invited() -> tuple[str, str]:
+        target = await application()
+        response = await client.post(
+            "/v1/assessments/invitations", headers=tenant.headers, json={"application_id": target["id"]}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return body["session"]["id"], body["link"].rsplit("/", 1)[1]
+
+    open_session, _ = await invited()
+    to_cancel, _ = await invited()
+    marking, token = await invited()
+    assert (await client.post(f"/v1/assessment-links/{token}/start")).status_code == 200
+    saved = await client.put(
+        f"/v1/assessment-links/{token}/answers/0", json={"answer": {"text": "Around the billing data."}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(f"/v1/assessment-links/{token}/submit")).status_code == 200
+    return {
+        "assessment_item": created["walk-item"],
+        "assessment_session": open_session,
+        "assessment_session_to_cancel": to_cancel,
+        "assessment_session_marking": marking,
+    }
 
 
 def resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

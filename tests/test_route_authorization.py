@@ -43,6 +43,16 @@ EXPECTED_PUBLIC = {
     ("POST", "/v1/board/postings/{posting_id}/applications"),
     ("GET", "/v1/application-status/{token}"),
     ("POST", "/v1/application-status/{token}/withdraw"),
+    # Taking an assessment (docs/assessments.md): the invitation link's 256-bit token is the
+    # credential, like the status link's; it reaches one session and only while it is open.
+    ("GET", "/v1/assessment-links/{token}"),
+    ("POST", "/v1/assessment-links/{token}/extra-time"),
+    ("POST", "/v1/assessment-links/{token}/start"),
+    ("GET", "/v1/assessment-links/{token}/questions"),
+    ("PUT", "/v1/assessment-links/{token}/answers/{position}"),
+    ("POST", "/v1/assessment-links/{token}/signals"),
+    ("POST", "/v1/assessment-links/{token}/submit"),
+    ("GET", "/v1/assessment-links/{token}/result"),
 }
 # Public web pages (docs/web.md): candidates and visitors use them without an account. The staff
 # app's sign-in form is the only public page under /app.

@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from rolecall import __version__
+from rolecall.assessments.endpoints import candidate_router as assessment_link_router
+from rolecall.assessments.endpoints import router as assessments_router
 from rolecall.audit.endpoints import router as audit_router
 from rolecall.board.endpoints import router as board_router
 from rolecall.board.indexes import open_search_index
@@ -165,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analytics_router,
         interviews_router,
         offers_router,
+        assessments_router,
+        assessment_link_router,
         privacy_router,
     ):
         app.include_router(router)

@@ -212,6 +212,7 @@ def rotate_keys(
     batch_size: Annotated[int, typer.Option(min=1, help="Candidates per transaction")] = 200,
 ) -> None:
     """Re-encrypt personal data under the active PII key (online; safe to re-run after an interruption)."""
+    from rolecall.assessments import service as assessments
     from rolecall.candidates.keys import rotate_candidate_keys
     from rolecall.interviews import service as interviews
     from rolecall.offers import service as offers
@@ -226,7 +227,7 @@ def rotate_keys(
             maker = create_sessionmaker(engine)
             report = await rotate_candidate_keys(maker, keyring, batch_size=batch_size)
             others = report.files + report.notes
-            for context in (pipeline, interviews, offers):
+            for context in (pipeline, interviews, offers, assessments):
                 others += await context.rotate_keys(maker, keyring, batch_size=batch_size)
             return report.fields, report.candidates, report.current, others
         finally:

@@ -1,5 +1,18 @@
 """Every ORM model, imported once so Alembic and the drift test see the whole schema."""
 
+from rolecall.assessments.models import (
+    AssessmentBlueprint,
+    AssessmentBlueprintVersion,
+    AssessmentItem,
+    AssessmentItemVersion,
+    AssessmentJobSettings,
+    AssessmentMark,
+    AssessmentPartnerKey,
+    AssessmentResponse,
+    AssessmentSession,
+    AssessmentSignal,
+    AssessmentVendor,
+)
 from rolecall.audit.models import AuditEntry
 from rolecall.board.models import BoardPosting, BoardSearchDocument, BoardSearchFacet
 from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
@@ -27,6 +40,17 @@ __all__ = [
     "ApiClient",
     "Application",
     "ApplicationTransition",
+    "AssessmentBlueprint",
+    "AssessmentBlueprintVersion",
+    "AssessmentItem",
+    "AssessmentItemVersion",
+    "AssessmentJobSettings",
+    "AssessmentMark",
+    "AssessmentPartnerKey",
+    "AssessmentResponse",
+    "AssessmentSession",
+    "AssessmentSignal",
+    "AssessmentVendor",
     "AuditEntry",
     "AuthSession",
     "Base",

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rolecall.assessments import handlers as assessment_handlers  # noqa: F401 - registers its consumers
+from rolecall.assessments.service import finish_overdue, refresh_flags
 from rolecall.board import handlers as board_handlers  # noqa: F401 - registers the board's consumers
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
@@ -85,6 +87,8 @@ async def hiring_jobs(
     for name, job in (
         ("offers_expired", lambda: expire_offers(sessionmaker)),
         ("sagas_resumed", lambda: resume_sagas(sessionmaker)),
+        ("assessments_finished", lambda: finish_overdue(sessionmaker, settings.pii_keyring())),
+        ("assessment_items_reflagged", lambda: refresh_flags(sessionmaker)),
     ):
         counts.update(await _run(name, job) or {})
     retained = False

@@ -41,6 +41,11 @@ SCOPES: dict[str, str] = {
     "offers:write": "Draft, revise, send and record answers to offers",
     "offers:approve": "Approve or reject an offer at one's step of the approval chain",
     "analytics:read": "Read hiring funnels, time-in-stage, time-to-hire and source reports",
+    "assessments:read": "Read assessment results, item statistics and the ranking of a job's candidates",
+    "assessments:write": (
+        "Manage the question bank, blueprints, invitations, accommodations, partner keys and vendors"
+    ),
+    "assessments:mark": "Mark short-text answers against their rubric",
     "privacy:manage": "Export and erase candidates' personal data; set retention rules",
 }
 
@@ -65,6 +70,9 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
             "offers:read",
             "offers:write",
             "analytics:read",
+            "assessments:read",
+            "assessments:write",
+            "assessments:mark",
         }
     ),
     Role.HIRING_MANAGER: frozenset(
@@ -81,6 +89,8 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
             "offers:read",
             "offers:approve",
             "analytics:read",
+            "assessments:read",
+            "assessments:mark",
         }
     ),
     Role.INTERVIEWER: frozenset(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,3 +99,15 @@ async def submitted_scorecards_of_application(
         .order_by(Scorecard.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def submitted_scorecards_of_job(
+    session: AsyncSession, job_id: uuid.UUID
+) -> Sequence[tuple[uuid.UUID, list[dict[str, Any]]]]:
+    """(application id, attributes) of every submitted scorecard of a job's interviews, in one query."""
+    stmt = (
+        select(Scorecard.application_id, Scorecard.attributes)
+        .join(Interview, Interview.id == Scorecard.interview_id)
+        .where(Interview.job_id == job_id, Scorecard.status == "submitted")
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]

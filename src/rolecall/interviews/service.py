@@ -366,3 +366,27 @@ async def follow_candidate_merge(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def job_rating_means(
+    session: AsyncSession, job_id: uuid.UUID
+) -> dict[uuid.UUID, tuple[dict[str, tuple[str, float]], int]]:
+    """Per application of a job: each skill's mean rating over submitted scorecards, and how many
+    scorecards there are (one query, for ranking thousands of applications)."""
+    sums: dict[uuid.UUID, dict[str, list[float]]] = {}
+    names: dict[str, str] = {}
+    cards: dict[uuid.UUID, int] = {}
+    for application_id, attributes in await repository.submitted_scorecards_of_job(session, job_id):
+        cards[application_id] = cards.get(application_id, 0) + 1
+        per_skill = sums.setdefault(application_id, {})
+        for attribute in attributes:
+            names.setdefault(attribute["skill"], attribute["name"])
+            if attribute.get("rating") is not None:
+                per_skill.setdefault(attribute["skill"], []).append(float(attribute["rating"]))
+    return {
+        application_id: (
+            {skill: (names[skill], sum(got) / len(got)) for skill, got in per_skill.items() if got},
+            cards[application_id],
+        )
+        for application_id, per_skill in sums.items()
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,3 +128,31 @@ async def ended_before(session: AsyncSession, outcome: str, cutoff: datetime) ->
         )
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def ranking_rows(
+    session: AsyncSession, job_id: uuid.UUID, stage: str | None
+) -> Sequence[tuple[uuid.UUID, uuid.UUID, str, datetime, int | None]]:
+    """(id, candidate id, stage, created at, match score) of a job's active applications: the columns a
+    ranking of thousands needs, without loading whole rows."""
+    stmt = select(
+        Application.id,
+        Application.candidate_id,
+        Application.stage,
+        Application.created_at,
+        Application.match_score,
+    ).where(
+        Application.job_id == job_id, Application.status == "active", Application.merged_into_id.is_(None)
+    )
+    if stage is not None:
+        stmt = stmt.where(func.lower(Application.stage) == stage.casefold())
+    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
+async def matches_of(
+    session: AsyncSession, application_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    if not application_ids:
+        return {}
+    stmt = select(Application.id, Application.match).where(Application.id.in_(list(application_ids)))
+    return {row[0]: row[1] or {} for row in (await session.execute(stmt)).all()}

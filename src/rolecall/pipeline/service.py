@@ -9,6 +9,7 @@ loses nothing. Services never commit.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -375,3 +376,28 @@ async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID)
     """A candidate's live applications, oldest first; 404 for a candidate not in this organisation."""
     await candidates.require_candidate(session, candidate_id)
     return [facts(row) for row in await repository.applications_where(session, candidate_id=candidate_id)]
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """What a ranking needs of an application: no personal data, nothing but columns."""
+
+    id: uuid.UUID
+    candidate_id: uuid.UUID
+    stage: str
+    created_at: datetime
+    match_score: int | None
+
+
+async def ranking_rows(
+    session: AsyncSession, job_id: uuid.UUID, *, stage: str | None = None
+) -> list[RankingRow]:
+    """A job's active applications, optionally in one stage, as light rows (for the ranking of a job)."""
+    return [RankingRow(*row) for row in await repository.ranking_rows(session, job_id, stage)]
+
+
+async def match_details(
+    session: AsyncSession, application_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The stored match score breakdowns (components with reasons) of these applications."""
+    return await repository.matches_of(session, application_ids)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rolecall.assessments import service as assessments
 from rolecall.audit import service as audit
 from rolecall.candidates import service as candidates
 from rolecall.interviews import service as interviews
@@ -68,9 +69,10 @@ async def export_candidate(
     applications = await pipeline.export_candidate(session, candidate_id, keyring=keyring)
     scheduled = await interviews.export_candidate(session, candidate_id, keyring=keyring)
     offered = await offers.export_candidate(session, candidate_id, keyring=keyring)
+    tested = await assessments.export_candidate(session, candidate_id, keyring=keyring)
     files = person.pop("files", [])
     notes = person.pop("notes", [])
-    related = _ids_in([applications, scheduled, offered, files, notes]) | {candidate_id}
+    related = _ids_in([applications, scheduled, offered, tested, files, notes]) | {candidate_id}
     trail = await _audit_trail(session, candidate_id, related)
     document: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
@@ -81,6 +83,7 @@ async def export_candidate(
         "applications": applications,
         "interviews": scheduled,
         "offers": offered,
+        "assessments": tested,
         "files": files,
         "notes": notes,
         "audit_trail": trail,
@@ -174,6 +177,7 @@ async def erase_candidate(
     await pipeline.erase_candidate(session, candidate_id)
     await interviews.erase_candidate(session, candidate_id)
     await offers.erase_candidate(session, candidate_id)
+    await assessments.erase_candidate(session, candidate_id)
     keys = await candidates.erase_candidate(session, principal, candidate_id, keyring=keyring, store=store)
     audit.record(
         session,

@@ -1,0 +1,1 @@
+"""Skill assessments: question bank, blueprints, sessions, scoring and ranking."""
