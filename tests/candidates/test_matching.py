@@ -11,6 +11,7 @@ from rolecall.candidates.matching import (
     CandidateEvidence,
     MatchScore,
     evidence_from_resume,
+    resume_evidence,
     score,
 )
 from rolecall.candidates.resumes import extract_skills
@@ -263,10 +264,22 @@ def test_evidence_from_resume(profile: RoleProfile) -> None:
     evidence = evidence_from_resume(mentions, 8)
     assert evidence.skills == {"rest": None, "docker": None, "postgresql": None}
     assert evidence.years_experience == 8
+    assert evidence.source == "resume"
     result = score(profile, "lead", evidence)
     assert sorted(kinds(result, "matching_skill")) == ["docker", "postgresql", "rest"]
     assert kinds(result, "proficiency_gap") == []
     assert "rest" not in kinds(result, "missing_must_have")
+
+
+def test_evidence_from_resume_carries_stated_proficiency(profile: RoleProfile) -> None:
+    mentions = extract_skills("REST (expert), Docker: basic, PostgreSQL")
+    evidence = evidence_from_resume(mentions, None, resume_years=9)
+    assert evidence.skills == {"rest": 5, "docker": 1, "postgresql": None}
+    assert (evidence.years_experience, evidence.years_source) == (9, "resume")
+    result = score(profile, "lead", evidence)
+    assert kinds(result, "proficiency_gap") == ["docker"]
+    [rest] = [c.reason for c in result.components if c.skill_id == "rest"]
+    assert rest == "Has must-have skill REST at proficiency 5 of 5 (expected 4 of 5): full credit."
 
 
 def test_evidence_is_validated_and_frozen() -> None:
@@ -279,3 +292,69 @@ def test_evidence_is_validated_and_frozen() -> None:
     evidence = CandidateEvidence(skills={"sql": 3})
     with pytest.raises(ValidationError):
         evidence.years_experience = 3  # type: ignore[misc]
+
+
+def hard_perfect(profile: RoleProfile, level: Level) -> dict[str, int | None]:
+    soft = {s.skill_id for s in profile.soft_skills}
+    return {skill_id(s): s.proficiency[level] for s in asked(profile, level) if s.skill_id not in soft}
+
+
+def test_resume_evidence_leaves_soft_skills_unassessed(profile: RoleProfile) -> None:
+    soft = sorted(skill_id(s) for s in profile.soft_skills if "lead" in s.proficiency)
+    assert soft  # the lead level asks for soft skills, or the test proves nothing
+    # Every hard skill at the expected level: full marks from a resume, soft skills or not.
+    evidence = resume_evidence(hard_perfect(profile, "lead"), stated_years=9, resume_years=None)
+    result = score(profile, "lead", evidence)
+    assert result.total == 100
+    assert_sums(result)
+    assert sorted(kinds(result, "not_assessed")) == soft
+    assert kinds(result, "missing_must_have") == []
+    leadership = next(c for c in result.components if c.skill_id == "leadership")
+    assert (leadership.points, leadership.reason) == (0, "Leadership is not assessed from a resume.")
+    # A soft skill the resume names or even rates changes nothing.
+    rated = resume_evidence(
+        {**hard_perfect(profile, "lead"), "leadership": 5, "teamwork": None},
+        stated_years=9,
+        resume_years=None,
+    )
+    assert score(profile, "lead", rated) == result
+    # Stated evidence scores soft skills as before: missing must-haves, and a share of the points.
+    stated = score(
+        profile, "lead", CandidateEvidence(skills=hard_perfect(profile, "lead"), years_experience=9)
+    )
+    assert "leadership" in kinds(stated, "missing_must_have")
+    assert kinds(stated, "not_assessed") == []
+    assert stated.total < 100
+
+
+def test_not_assessed_sorts_before_experience(profile: RoleProfile) -> None:
+    result = score(profile, "lead", resume_evidence({"sql": None}, stated_years=None, resume_years=None))
+    order = [c.kind for c in result.components]
+    assert order.index("missing_must_have") < order.index("not_assessed") < order.index("experience_fit")
+    assert order[-1] == "experience_fit"
+    assert_sums(result)
+
+
+def test_resume_years_count_when_none_are_stated(profile: RoleProfile) -> None:
+    found = resume_evidence({}, stated_years=None, resume_years=3.5)
+    assert (found.years_experience, found.years_source, found.source) == (3.5, "resume", "resume")
+    [fit] = [c for c in score(profile, "lead", found).components if c.kind == "experience_fit"]
+    assert fit.points == 10
+    assert fit.reason.startswith("3.5 years of experience (found in the resume) is below the lead range")
+    stated = resume_evidence({}, stated_years=8, resume_years=3.5)
+    assert (stated.years_experience, stated.years_source) == (8, "stated")
+    unknown = resume_evidence({}, stated_years=None, resume_years=None)
+    assert (unknown.years_experience, unknown.years_source) == (None, "stated")
+
+
+def test_points_sum_to_total_for_random_resume_evidence(profile: RoleProfile) -> None:
+    rng = random.Random(20240606)
+    for _ in range(300):
+        level = rng.choice(profile.level_names)
+        drawn = random_evidence(rng, profile)
+        evidence = resume_evidence(drawn.skills, stated_years=drawn.years_experience, resume_years=None)
+        result = score(profile, level, evidence)
+        assert_sums(result)
+        soft = {s.skill_id for s in profile.soft_skills if level in s.proficiency}
+        assert {c.skill_id for c in result.components if c.kind == "not_assessed"} == soft
+        assert all(c.points == 0 for c in result.components if c.kind == "not_assessed")

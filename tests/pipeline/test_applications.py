@@ -422,7 +422,10 @@ async def test_every_application_is_scored_and_a_new_resume_rescores_it(
     assert application["match_score"] == application["match"]["total"]
     assert application["match"]["evidence"] == {
         "skills": [],
+        "proficiency": {},
         "years_experience": None,
+        "resume_years_experience": None,
+        "source": "stated",
         "resume_file_id": None,
     }
     assert any(c["kind"] == "missing_must_have" for c in application["match"]["components"])
@@ -441,6 +444,10 @@ async def test_every_application_is_scored_and_a_new_resume_rescores_it(
     assert after["match_score"] > before
     assert after["resume_file_id"] == uploaded.json()["id"]
     assert "postgresql" in after["match"]["evidence"]["skills"]
+    # Scored as resume evidence: soft skills are not assessed rather than missing.
+    assert after["match"]["evidence"]["source"] == "resume"
+    kinds = {c["skill_id"]: c["kind"] for c in after["match"]["components"] if c["skill_id"]}
+    assert kinds["leadership"] == "not_assessed"
     assert [e.type for e in await events_of(sessionmaker, application["id"])].count(
         "application.rescored"
     ) == 1

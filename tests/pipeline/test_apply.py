@@ -329,3 +329,38 @@ async def test_submissions_are_counted_by_outcome(
     after = (await client.get("/metrics")).text
     for outcome, added in (("created", 1), ("duplicate", 1), ("invalid", 1), ("honeypot", 0)):
         assert _received(after, outcome) - _received(before, outcome) == added, outcome
+
+
+async def test_the_resume_states_proficiency_and_years_and_stated_years_win(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await open_job(client, app, tenant)  # back-end engineer, lead
+    resume = (
+        b"Back-end engineer with 10 years of experience.\n"
+        b"Skills: REST (expert), Docker - basic, SQL, Kubernetes (5 years)\n"
+        b"Leadership, mentoring\n"
+    )
+
+    async def match_of(**fields: Any) -> dict[str, Any]:
+        applied = await apply(client, job["id"], resume=resume, **fields)
+        staff = await client.get(f"/v1/applications/{applied['application_id']}", headers=tenant.headers)
+        match: dict[str, Any] = staff.json()["match"]
+        return match
+
+    found = await match_of()
+    assert found["evidence"]["proficiency"] == {"docker": 1, "kubernetes": 4, "rest": 5}
+    assert found["evidence"]["skills"] == ["docker", "kubernetes", "leadership", "mentoring", "rest", "sql"]
+    assert (found["evidence"]["years_experience"], found["evidence"]["resume_years_experience"]) == (None, 10)
+    assert found["evidence"]["source"] == "resume"
+    by_skill = {c["skill_id"]: c for c in found["components"] if c["skill_id"]}
+    assert by_skill["leadership"]["kind"] == by_skill["mentoring"]["kind"] == "not_assessed"
+    assert by_skill["leadership"]["reason"] == "Leadership is not assessed from a resume."
+    assert any(c["kind"] == "proficiency_gap" and c["skill_id"] == "docker" for c in found["components"])
+    [fit] = [c for c in found["components"] if c["kind"] == "experience_fit"]
+    assert fit["reason"].startswith("10 years of experience (found in the resume) is within")
+
+    stated = await match_of(years_experience=3)
+    assert (stated["evidence"]["years_experience"], stated["evidence"]["resume_years_experience"]) == (3, 10)
+    [fit] = [c for c in stated["components"] if c["kind"] == "experience_fit"]
+    assert fit["reason"].startswith("3 years of experience is below")
+    assert stated["total"] < found["total"]

@@ -4,7 +4,9 @@ What a file *is* comes from its bytes alone (:func:`rolecall.candidates.resumes.
 from its name or a declared content type, and parsing runs in a worker thread because it is CPU-bound.
 The store picks the key, so no part of a path comes from the client. The text is personal data:
 it is sealed for ``candidate_file:<id>:text`` and reading it is audited. Skills are taxonomy ids,
-kept in clear so matching can use them without decrypting anything.
+kept in clear so matching can use them without decrypting anything, and so are a resume's facts:
+the proficiency stated next to each skill and the total years of experience found in the text
+(numbers about skills, not the text), so any later score made from the stored resume uses them.
 
 Bytes and rows are kept in step as far as a service that does not own the transaction can: bytes
 stored for a row whose insert fails to flush are deleted again, and a removed row's bytes are
@@ -14,8 +16,9 @@ deleted only once the delete has flushed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +47,8 @@ class FileView:
     size: int
     skills: list[str]
     created_at: datetime
+    proficiency: dict[str, int] = field(default_factory=dict)
+    years_experience: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class FileDetail(FileView):
     """A file with its extracted text decrypted, for one response."""
 
     text: str | None = None
+
+
+# A resume just stored: its view carries the stated proficiencies and the years found in its text.
+ResumeView = FileView
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,13 @@ def text_context(file_id: uuid.UUID) -> str:
     return f"candidate_file:{file_id}:text"
 
 
+def _facts(parsed: resumes.ParsedResume) -> dict[str, Any]:
+    return {
+        "proficiency": {m.skill_id: m.proficiency for m in parsed.skills if m.proficiency is not None},
+        "years_experience": parsed.years_experience,
+    }
+
+
 def file_view(row: CandidateFile) -> FileView:
     return FileView(
         id=row.id,
@@ -72,6 +88,8 @@ def file_view(row: CandidateFile) -> FileView:
         size=row.size,
         skills=list(row.skills),
         created_at=row.created_at,
+        proficiency=dict((row.resume_facts or {}).get("proficiency") or {}),
+        years_experience=(row.resume_facts or {}).get("years_experience"),
     )
 
 
@@ -116,6 +134,23 @@ async def add_file(
 
     Nothing is stored for a refused upload: the bytes go to the store only once they parsed.
     """
+    row, _ = await _add_file(
+        session, principal, candidate_id, data, kind=kind, field=field, keyring=keyring, store=store
+    )
+    return file_view(row)
+
+
+async def _add_file(
+    session: AsyncSession,
+    principal: Principal,
+    candidate_id: uuid.UUID,
+    data: bytes,
+    *,
+    kind: str,
+    field: str,
+    keyring: KeyRing,
+    store: FileStore,
+) -> tuple[CandidateFile, resumes.ParsedResume]:
     if kind not in FILE_KINDS:
         raise problem("kind", f"kind must be one of: {', '.join(FILE_KINDS)}.")
     candidate = await get_live(session, candidate_id)
@@ -137,6 +172,7 @@ async def add_file(
             size=len(data),
             storage_key=key,
             skills=list(dict.fromkeys(mention.skill_id for mention in parsed.skills)),
+            resume_facts=_facts(parsed) if kind == "resume" else None,
         )
         row.text = keyring.encrypt(parsed.text, context=text_context(row.id))
         session.add(row)
@@ -148,7 +184,7 @@ async def add_file(
         raise
     _audit(session, principal, "candidate.file_added", row)
     _event(session, "candidate.file_added", row)
-    return file_view(row)
+    return row, parsed
 
 
 async def store_resume(
@@ -159,11 +195,16 @@ async def store_resume(
     *,
     keyring: KeyRing,
     store: FileStore,
-) -> FileView:
-    """The apply flow's entry point: a resume for a candidate; refusals are a 422 on ``resume``."""
-    return await add_file(
+) -> ResumeView:
+    """The apply flow's entry point: a resume for a candidate; refusals are a 422 on ``resume``.
+
+    The view carries the stated proficiencies and the years of experience of this parse, so the
+    application it arrives with is scored from them.
+    """
+    row, _ = await _add_file(
         session, principal, candidate_id, data, kind="resume", field="resume", keyring=keyring, store=store
     )
+    return file_view(row)
 
 
 async def resume_skills(session: AsyncSession, file_id: uuid.UUID) -> list[str]:

@@ -7,10 +7,18 @@ they did; the components' points add up exactly to the total.
 
 **Budget.** 100 points: 80 for skills, 20 for experience. The profile's skills are what the level
 is really about; years of experience are a weak proxy of ability, so they only tip the balance. A
-level that asks for no skills at all gives the whole 100 to experience.
+level that asks for no skills at all (or, for evidence from a resume, no hard skills) gives the whole
+100 to experience.
+
+**Where the evidence comes from.** :class:`CandidateEvidence` says whether it was read from a resume
+(``source="resume"``) or given per skill (``"stated"``, the default: ratings such as a
+self-assessment). Proficiencies written in a resume next to a skill ("Kubernetes (expert)", "5 years
+of Go"; see :mod:`rolecall.candidates.proficiency`) count as stated proficiencies either way. The
+source changes how soft skills count, below.
 
 **Skills (80 points).** Only skills the level asks for (those with a proficiency for that level)
-count; anything else the candidate has is ignored, not a component. The 80 points are shared out
+count; anything else the candidate has is ignored, not a component. For evidence from a resume
+that means the level's hard skills only (see soft skills below). The 80 points are shared out
 by weight: a must-have weighs 3, a nice-to-have 1. A must-have is worth three nice-to-haves so a
 candidate with every must-have and no nice-to-have (about 67% of the skill points for a back-end
 lead) clearly outranks one with every nice-to-have and few must-haves. Per skill asked for:
@@ -21,15 +29,27 @@ lead) clearly outranks one with every nice-to-have and few must-haves. Per skill
 * stated proficiency below the expectation: a ``matching_skill`` component with the full weight
   and a negative ``proficiency_gap`` component for the shortfall, so the skill nets
   ``weight * stated / expected`` (proportionally less, and the gap is visible on its own).
-* mentioned without a proficiency (what a resume gives): half the weight (``matching_skill``).
-  A mention proves familiarity, not depth; half is the neutral prior, as for unknown experience.
-  A resume-only candidate therefore tops out at 40 + 20 = 60 until proficiencies are known.
+* mentioned without a proficiency (a resume that states no level for it): half the weight
+  (``matching_skill``). A mention proves familiarity, not depth; half is the neutral prior, as for
+  unknown experience. A resume that states no levels at all therefore tops out at 40 + 20 = 60,
+  however many skills it lists: listing every keyword earns no more than half of each.
 * missing must-have: a ``missing_must_have`` component worth 0 points whose reason names the skill
   and the expected proficiency; the penalty is the weight it did not earn. There is no extra
   deduction on top, so the score stays a plain sum. A missing nice-to-have earns nothing and is
   not a component.
 
-**Experience (20 points)**, against the level's ``experience_years`` range ``[min, max]``:
+**Soft skills from a resume.** A resume can claim "leadership" or "teamwork" but cannot show it:
+crediting the word would reward keyword stuffing, and calling it missing would punish people who
+write plainly. So for evidence from a resume every soft skill the level asks for (the profile's
+``soft_skills``, must-have or nice-to-have, mentioned or not) is a ``not_assessed`` component
+worth 0 points whose reason is "<Skill> is not assessed from a resume.", never a
+``missing_must_have``; it tells the recruiter what an interview has to find out. The 80 skill
+points are then shared by the hard skills alone, so nobody is capped by skills no resume can prove.
+Stated evidence scores soft skills like any other skill.
+
+**Experience (20 points)**, against the level's ``experience_years`` range ``[min, max]``. The
+years are the ones the candidate stated, or failing that the ones found in their resume (the reason
+then says so):
 
 * inside the range: 20.
 * below it: ``20 * years / min``, proportionally less.
@@ -49,14 +69,14 @@ under half a point in all gives a total of 0 with every component at 0. Quarters
 binary floating point, so the points add up to exactly ``total`` in any order, with no drift.
 
 **Order.** Components are sorted by kind (``matching_skill``, ``proficiency_gap``,
-``missing_must_have``, ``experience_fit``), then by size of contribution (largest absolute points
-first), then by skill id.
+``missing_must_have``, ``not_assessed``, ``experience_fit``), then by size of contribution (largest
+absolute points first), then by skill id.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,7 +84,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from rolecall.candidates.resumes import SkillMention
 from rolecall.roles.library.schema import LevelSpec, RoleProfile, SkillRequirement
 
-ComponentKind = Literal["matching_skill", "missing_must_have", "proficiency_gap", "experience_fit"]
+ComponentKind = Literal[
+    "matching_skill", "missing_must_have", "proficiency_gap", "not_assessed", "experience_fit"
+]
+EvidenceSource = Literal["resume", "stated"]
 
 SKILL_POINTS: Final = 80.0
 EXPERIENCE_POINTS: Final = 20.0
@@ -81,7 +104,8 @@ _KIND_ORDER: Final[dict[str, int]] = {
     "matching_skill": 0,
     "proficiency_gap": 1,
     "missing_must_have": 2,
-    "experience_fit": 3,
+    "not_assessed": 3,
+    "experience_fit": 4,
 }
 
 ProficiencyLevel = Annotated[int, Field(ge=1, le=5)]
@@ -91,13 +115,17 @@ class CandidateEvidence(BaseModel):
     """What is known about a candidate's skills and experience.
 
     ``skills`` maps canonical skill ids to a claimed or inferred proficiency (1-5), or ``None``
-    when the skill is only mentioned.
+    when the skill is only mentioned. ``source`` says where the skills were read: from a resume
+    (soft skills are then not assessed) or stated per skill. ``years_source`` says the same of
+    ``years_experience``, so the experience reason can say the years were found in a resume.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     skills: dict[Annotated[str, Field(min_length=1)], ProficiencyLevel | None] = {}
     years_experience: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    source: EvidenceSource = "stated"
+    years_source: EvidenceSource = "stated"
 
 
 class Component(BaseModel):
@@ -121,11 +149,34 @@ class MatchScore(BaseModel):
     components: list[Component]
 
 
-def evidence_from_resume(
-    mentions: Sequence[SkillMention], years_experience: float | None
+def resume_evidence(
+    skills: Mapping[str, int | None], *, stated_years: float | None, resume_years: float | None
 ) -> CandidateEvidence:
-    """Evidence from a parsed resume: the skills it mentions (presence only, no proficiency)."""
-    return CandidateEvidence(skills={m.skill_id: None for m in mentions}, years_experience=years_experience)
+    """Evidence read from a resume: skill ids with the proficiency stated next to them (or ``None``).
+
+    Years the candidate stated (in the application form) win over years found in the resume: the
+    candidate answered that question on purpose, while the resume's figure is read by a heuristic.
+    """
+    if stated_years is None and resume_years is not None:
+        return CandidateEvidence(
+            skills=dict(skills), years_experience=resume_years, source="resume", years_source="resume"
+        )
+    return CandidateEvidence(skills=dict(skills), years_experience=stated_years, source="resume")
+
+
+def evidence_from_resume(
+    mentions: Sequence[SkillMention],
+    years_experience: float | None = None,
+    *,
+    resume_years: float | None = None,
+) -> CandidateEvidence:
+    """Evidence from a parsed resume's skill mentions; ``years_experience`` is what the candidate
+    stated, ``resume_years`` what :func:`rolecall.candidates.resumes.parse_resume` found."""
+    return resume_evidence(
+        {m.skill_id: m.proficiency for m in mentions},
+        stated_years=years_experience,
+        resume_years=resume_years,
+    )
 
 
 class _Raw:
@@ -214,29 +265,39 @@ def _skill_components(
     return out
 
 
-def _experience_component(spec: LevelSpec, years: float | None, budget: float) -> _Raw:
+def _not_assessed_components(skills: list[SkillRequirement]) -> list[_Raw]:
+    return [
+        _Raw("not_assessed", 0.0, f"{skill.name} is not assessed from a resume.", skill) for skill in skills
+    ]
+
+
+def _experience_component(spec: LevelSpec, evidence: CandidateEvidence, budget: float) -> _Raw:
     low, high = spec.experience_years.min, spec.experience_years.max
     span = f"the {spec.name} range of {low} to {high} years"
+    years = evidence.years_experience
     if years is None:
         return _Raw(
             "experience_fit",
             budget * UNKNOWN_EXPERIENCE_CREDIT,
             f"Years of experience unknown: neutral half credit against {span}.",
         )
+    found = " (found in the resume)" if evidence.years_source == "resume" else ""
     if years < low:
         return _Raw(
             "experience_fit",
             budget * years / low,
-            f"{_years(years)} of experience is below {span}: proportionally less credit.",
+            f"{_years(years)} of experience{found} is below {span}: proportionally less credit.",
         )
     if years > high:
         return _Raw(
             "experience_fit",
             budget,
-            f"{_years(years)} of experience is above {span}: full credit, no deduction "
+            f"{_years(years)} of experience{found} is above {span}: full credit, no deduction "
             "(check whether a higher level fits better).",
         )
-    return _Raw("experience_fit", budget, f"{_years(years)} of experience is within {span}: full credit.")
+    return _Raw(
+        "experience_fit", budget, f"{_years(years)} of experience{found} is within {span}: full credit."
+    )
 
 
 def _sort_key(kind: str, points: float, skill_id: str | None) -> tuple[int, float, str]:
@@ -276,10 +337,16 @@ def score(profile: RoleProfile, level: str, evidence: CandidateEvidence) -> Matc
             f"profile {profile.id!r} has no level {level!r} (levels: {', '.join(profile.level_names)})"
         )
     asked = [(s, s.proficiency[spec.name]) for s in profile.skills if spec.name in s.proficiency]
+    unassessed: list[SkillRequirement] = []
+    if evidence.source == "resume":
+        soft = {s.skill_id for s in profile.soft_skills}
+        unassessed = [s for s, _ in asked if s.skill_id in soft]
+        asked = [(s, expected) for s, expected in asked if s.skill_id not in soft]
     skill_budget = SKILL_POINTS if asked else 0.0
     experience_budget = 100.0 - skill_budget
     raws = _skill_components(asked, evidence, skill_budget) if asked else []
-    raws.append(_experience_component(spec, evidence.years_experience, experience_budget))
+    raws.extend(_not_assessed_components(unassessed))
+    raws.append(_experience_component(spec, evidence, experience_budget))
     raws.sort(key=lambda r: _sort_key(r.kind, r.points, r.skill_id))
     total, steps = _apportion(raws)
     components = [

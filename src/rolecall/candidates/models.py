@@ -62,6 +62,9 @@ class CandidateFile(IdMixin, TimestampMixin, TenantScoped, Base):
     storage_key: Mapped[str] = mapped_column(String(200))
     text: Mapped[str | None] = mapped_column(Text)  # KeyRing token for candidate_file:<id>:text
     skills: Mapped[list[str]] = mapped_column(JSON)  # normalised taxonomy ids: not personal on their own
+    # A resume's proficiency per skill id (1-5, as stated next to the skill) and the total years of
+    # experience found in its text; null for other files and for resumes stored before 0007.
+    resume_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class CandidateNote(IdMixin, TimestampMixin, TenantScoped, Base):

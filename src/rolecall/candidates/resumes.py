@@ -26,7 +26,9 @@ The parsers are pure Python and hold the GIL, so a thread keeps the loop respons
 add CPU; a process pool is the next step if resume parsing ever dominates a node.
 
 **Skills.** :func:`extract_skills` finds canonical skills of the role-profile taxonomy in the text;
-see its docstring for the matching rules and the guards against false positives.
+see its docstring for the matching rules and the guards against false positives. A proficiency
+stated right next to a mention ("Kubernetes (expert)", "5 years of Go") and the total years of
+experience are read by :mod:`rolecall.candidates.proficiency`, which owns those rules.
 
 **Import exception.** This module imports :mod:`rolecall.roles.taxonomy` directly (not through
 ``rolecall.roles.service``): the taxonomy is the one owner of skill normalisation ("nothing else
@@ -43,12 +45,15 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final, Literal
 
 import docx
 import pypdf
 from pypdf import PasswordType
 
+from rolecall.candidates import proficiency
+from rolecall.platform.clock import utcnow
 from rolecall.roles.taxonomy import Skill, SkillTaxonomy, default_taxonomy, normalise_key
 
 ResumeKind = Literal["pdf", "docx", "text"]
@@ -402,11 +407,13 @@ def normalise_whitespace(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SkillMention:
-    """A canonical skill found in a text: how often, and the first way it was written."""
+    """A canonical skill found in a text: how often, the first way it was written, and the
+    proficiency (1-5) stated next to it, or ``None`` when no mention states one."""
 
     skill: Skill
     count: int
     surface: str
+    proficiency: int | None = None
 
     @property
     def skill_id(self) -> str:
@@ -463,6 +470,9 @@ class _Candidate:
     skill: Skill
     surface: str
     ambiguous: bool
+    #: Where the surface form sits in its line, so the words touching it can be read.
+    start: int
+    end: int
 
 
 def extract_skills(text: str, taxonomy: SkillTaxonomy | None = None) -> list[SkillMention]:
@@ -489,6 +499,9 @@ def extract_skills(text: str, taxonomy: SkillTaxonomy | None = None) -> list[Ski
 
     No stemming: "managed staff" does not match ESCO's "manage staff".
 
+    Each mention's neighbouring words may state a proficiency; the mention's ``proficiency`` is
+    what :func:`rolecall.candidates.proficiency.proficiency_of` makes of all of them.
+
     ``taxonomy`` defaults to :func:`rolecall.roles.taxonomy.default_taxonomy`. CPU-bound: about
     0.1 s for a 10,000-word text (a long resume) on one busy core, almost all of it in the
     normaliser (up to four lookups per word, each memoised by the taxonomy); call it from a
@@ -498,14 +511,20 @@ def extract_skills(text: str, taxonomy: SkillTaxonomy | None = None) -> list[Ski
         taxonomy = default_taxonomy()
     counts: dict[str, int] = {}
     firsts: dict[str, SkillMention] = {}
+    claims: dict[str, list[proficiency.Claim]] = {}
     for line in text.splitlines():
         for candidate in _line_candidates(line, taxonomy):
             skill_id = candidate.skill.id
             if skill_id not in counts:
                 counts[skill_id] = 0
                 firsts[skill_id] = SkillMention(candidate.skill, 0, candidate.surface)
+                claims[skill_id] = []
             counts[skill_id] += 1
-    return [SkillMention(m.skill, counts[skill_id], m.surface) for skill_id, m in firsts.items()]
+            claims[skill_id].append(proficiency.claim_near(line, candidate.start, candidate.end))
+    return [
+        SkillMention(m.skill, counts[skill_id], m.surface, proficiency.proficiency_of(claims[skill_id]))
+        for skill_id, m in firsts.items()
+    ]
 
 
 def _line_candidates(line: str, taxonomy: SkillTaxonomy) -> list[_Candidate]:
@@ -566,12 +585,12 @@ def _accept(line: str, window: list[_Token], taxonomy: SkillTaxonomy) -> _Candid
     if skill.source == "esco":
         if len(window) < 2 or first.key in _STOP_WORDS or last.key in _STOP_WORDS:
             return None
-        return _Candidate(skill, surface, ambiguous=False)
+        return _Candidate(skill, surface, ambiguous=False, start=start, end=last.end)
     if len(window) > 1:
-        return _Candidate(skill, surface, ambiguous=False)
+        return _Candidate(skill, surface, ambiguous=False, start=start, end=last.end)
     key = first.key
     if len(key) > _AMBIGUOUS_MAX_LENGTH and key not in _AMBIGUOUS_WORDS:
-        return _Candidate(skill, surface, ambiguous=False)
+        return _Candidate(skill, surface, ambiguous=False, start=start, end=last.end)
     word = line[first.start : first.end]
     if word not in _exact_forms(taxonomy, skill.id):
         return None
@@ -581,7 +600,7 @@ def _accept(line: str, window: list[_Token], taxonomy: SkillTaxonomy) -> _Candid
         or line[first.end : first.end + 1] == "."  # an initial: "Jane R. Doe"
     ):
         return None
-    return _Candidate(skill, surface, ambiguous=True)
+    return _Candidate(skill, surface, ambiguous=True, start=start, end=last.end)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -607,13 +626,21 @@ class ParsedResume:
     content_type: str
     text: str
     skills: list[SkillMention]
+    #: Total years of experience the text states or its work history spans; ``None`` if unknown.
+    years_experience: float | None = None
 
 
-def parse_resume(data: bytes, taxonomy: SkillTaxonomy | None = None) -> ParsedResume:
-    """Sniff, extract text and skills in one call, so async code needs one hop to a thread.
+def parse_resume(
+    data: bytes, taxonomy: SkillTaxonomy | None = None, *, today: date | None = None
+) -> ParsedResume:
+    """Sniff, extract text, skills and years of experience in one call, so async code needs one hop
+    to a thread.
 
-    Raises :class:`ResumeRejected` for anything that is not a usable PDF, DOCX or text resume.
+    ``today`` ends ranges such as "2015 - present"; it defaults to the platform clock's date, so a
+    frozen clock in tests freezes it too. Raises :class:`ResumeRejected` for anything that is not a
+    usable PDF, DOCX or text resume.
     """
     kind = sniff(data)
     text = extract_text(data, kind)
-    return ParsedResume(kind, CONTENT_TYPES[kind], text, extract_skills(text, taxonomy))
+    years = proficiency.experience_years(text, today or utcnow().date())
+    return ParsedResume(kind, CONTENT_TYPES[kind], text, extract_skills(text, taxonomy), years)

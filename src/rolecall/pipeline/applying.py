@@ -171,12 +171,16 @@ async def submit(
         # apply form cannot be used to find out whether someone applied.
         raise AlreadyApplied()
     skills: list[str] = []
+    proficiency: dict[str, int] = {}
+    resume_years: float | None = None
     resume_id = None
     if resume is not None:
-        stored = await candidates.store_resume(
+        parsed = await candidates.store_resume(
             session, principal, candidate_id, resume, keyring=tools.keyring, store=tools.store
         )
-        resume_id, skills = stored.id, list(stored.skills)
+        resume_id, skills = parsed.id, list(parsed.skills)
+        # Only this parse knows them: the stored row keeps skill ids alone.
+        proficiency, resume_years = parsed.proficiency, parsed.years_experience
     for key, data in sorted(files.items()):
         stored = await candidates.add_file(
             session,
@@ -206,7 +210,14 @@ async def submit(
         consent=consent,
         resume_file_id=resume_id,
         match=await scoring.match_for(
-            session, principal, job.id, skills=skills, years=body.years_experience, resume_file_id=resume_id
+            session,
+            principal,
+            job.id,
+            skills=skills,
+            years=body.years_experience,
+            resume_file_id=resume_id,
+            proficiency=proficiency,
+            resume_years=resume_years,
         ),
         status_token_hash=tools.index.digest(TOKEN_PURPOSE, token),
         status_token_expires_at=expires_at,

@@ -198,10 +198,9 @@ async def create_application(
     session: AsyncSession, principal: Principal, body: ApplicationCreate, *, candidate_source: str
 ) -> Application:
     """A recruiter adds someone; the score uses their newest resume (years unknown) if there is one."""
-    resume_id, skills = await scoring.newest_resume(session, body.candidate_id)
-    match = await scoring.match_for(
-        session, principal, body.job_id, skills=skills, years=None, resume_file_id=resume_id
-    )
+    resume = await scoring.newest_resume(session, body.candidate_id)
+    resume_id = resume.id if resume else None
+    match = await scoring.match_from_resume(session, principal, body.job_id, resume, None)
     return await add_application(
         session,
         principal,

@@ -1,4 +1,4 @@
-"""assessments: item bank, blueprints, sessions, responses, marks, signals, partners
+"""assessments: item bank, blueprints, sessions, responses, marks, signals, partners; resume facts
 
 Revision ID: 0007
 Revises: 0006
@@ -362,9 +362,14 @@ def upgrade() -> None:
             batch_op.f("ix_assessment_signals_organisation_id"), ["organisation_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assessment_signals_session_id"), ["session_id"], unique=False)
+    # A resume's stated proficiency per skill and the years of experience found in its text.
+    with op.batch_alter_table("candidate_files") as batch:
+        batch.add_column(sa.Column("resume_facts", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("candidate_files") as batch:
+        batch.drop_column("resume_facts")
     with op.batch_alter_table("assessment_signals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_signals_session_id"))
         batch_op.drop_index(batch_op.f("ix_assessment_signals_organisation_id"))
