@@ -53,6 +53,14 @@ EXPECTED_PUBLIC = {
     ("POST", "/v1/assessment-links/{token}/signals"),
     ("POST", "/v1/assessment-links/{token}/submit"),
     ("GET", "/v1/assessment-links/{token}/result"),
+    # The assessment-partner contract (docs/assessments-partners.md): partners authenticate with a
+    # per-organisation Basic key checked by the routes themselves; a vendor's completion callback
+    # carries an HMAC of the vendor and session ids in its path (anything wrong is a 404).
+    ("GET", "/partner/greenhouse/v1/list_tests"),
+    ("POST", "/partner/greenhouse/v1/send_test"),
+    ("GET", "/partner/greenhouse/v1/test_status"),
+    ("POST", "/partner/greenhouse/v1/response_error"),
+    ("PATCH", "/partner/vendors/{vendor_id}/callback/{session_id}/{signature}"),
 }
 # Public web pages (docs/web.md): candidates and visitors use them without an account. The staff
 # app's sign-in form is the only public page under /app.

@@ -12,6 +12,9 @@ from fastapi import FastAPI
 from rolecall import __version__
 from rolecall.assessments.endpoints import candidate_router as assessment_link_router
 from rolecall.assessments.endpoints import router as assessments_router
+from rolecall.assessments.outbound import outbound_policy
+from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
+from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
 from rolecall.audit.endpoints import router as audit_router
 from rolecall.board.endpoints import router as board_router
 from rolecall.board.indexes import open_search_index
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.blind_index = settings.blind_index()
     app.state.file_store = settings.file_store()
     app.state.search_index = search_index
+    app.state.assessment_outbound = outbound_policy(settings.assessment_partner_allowed_hosts)
     app.state.index_sync = index_sync
 
     install_problem_handlers(app)
@@ -169,6 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         offers_router,
         assessments_router,
         assessment_link_router,
+        partner_keys_router,
+        partner_router,
+        vendors_router,
+        vendor_callback_router,
         privacy_router,
     ):
         app.include_router(router)

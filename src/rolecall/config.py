@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # Origins whose scripts may read the public board API (CORS), comma-separated; none by default.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Hosts of assessment partners and vendors that may resolve to private addresses (on-premise
+    # systems, tests), comma-separated; without them only public https addresses are called.
+    assessment_partner_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -105,6 +108,13 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: Any) -> tuple[str, ...]:
         return parse_origins(value)
+
+    @field_validator("assessment_partner_allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
+        return tuple(value or ())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

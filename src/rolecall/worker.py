@@ -16,7 +16,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.assessments import handlers as assessment_handlers  # noqa: F401 - registers its consumers
+from rolecall.assessments import vendor_handlers  # noqa: F401 - registers the vendor invitation
+from rolecall.assessments.outbound import outbound_policy
+from rolecall.assessments.partner import base_url, deliver_callbacks
 from rolecall.assessments.service import finish_overdue, refresh_flags
+from rolecall.assessments.vendors import poll_vendor_sessions
 from rolecall.board import handlers as board_handlers  # noqa: F401 - registers the board's consumers
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
@@ -84,11 +88,16 @@ async def hiring_jobs(
     whether retention ran to the end.
     """
     counts: dict[str, int] = {}
+    keyring, index = settings.pii_keyring(), settings.blind_index()
+    policy = outbound_policy(settings.assessment_partner_allowed_hosts)
+    public = base_url(settings.public_base_url, settings.issuer)
     for name, job in (
         ("offers_expired", lambda: expire_offers(sessionmaker)),
         ("sagas_resumed", lambda: resume_sagas(sessionmaker)),
-        ("assessments_finished", lambda: finish_overdue(sessionmaker, settings.pii_keyring())),
+        ("assessments_finished", lambda: finish_overdue(sessionmaker, keyring)),
         ("assessment_items_reflagged", lambda: refresh_flags(sessionmaker)),
+        ("partner_callbacks", lambda: deliver_callbacks(sessionmaker, keyring, policy)),
+        ("vendor_polls", lambda: poll_vendor_sessions(sessionmaker, keyring, index, policy, base=public)),
     ):
         counts.update(await _run(name, job) or {})
     retained = False

@@ -42,7 +42,8 @@ def test_order_follows_the_weighted_evidence() -> None:
     assert [r.rank for r in ranked] == [1, 2, 3, 4]
     first = ranked[0]
     assert first.score == round(0.5 * 90 + 0.2 * 80 + 0.3 * (100 * 2.5 / 3), 2)
-    assert any("SQL" in text for text in first.lifted) and not first.missing
+    assert any("SQL" in text for text in first.lifted)
+    assert not first.missing
     last = ranked[-1]
     assert any("SQL: 20/100" in text for text in last.lowered)
     assert any("scorecards" in text for text in last.missing)
@@ -52,7 +53,8 @@ def test_missing_evidence_is_neutral_and_named() -> None:
     nothing = _candidate(1)
     (entry,) = rank([nothing], WEIGHTS)
     assert entry.score == 50.0
-    assert len(entry.missing) == 3 and entry.parts == {"assessment": None, "match": None, "scorecards": None}
+    assert len(entry.missing) == 3
+    assert entry.parts == {"assessment": None, "match": None, "scorecards": None}
 
 
 def test_pending_marking_is_named_as_missing() -> None:

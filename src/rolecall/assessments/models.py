@@ -122,7 +122,9 @@ class AssessmentSession(IdMixin, TimestampMixin, TenantScoped, Base):
     # rolecall (our own test) | partner (requested by another hiring system) | vendor (an external one)
     source: Mapped[str] = mapped_column(String(10), default="rolecall")
     partner: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Sealed JSON of a partner-sent candidate's name and e-mail (they are not in our candidates).
+    # Sealed JSON of what a partner or vendor session needs beyond our rows: a partner-sent
+    # candidate's name and e-mail (they are not in our candidates), the partner's callback key, a
+    # vendor's test link and metadata. Erasure clears it.
     contact: Mapped[str | None] = mapped_column(Text)
     invited_by: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)

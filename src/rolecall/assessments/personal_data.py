@@ -15,13 +15,19 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.assessments import grading, repository
-from rolecall.assessments.models import AssessmentResponse, AssessmentSession, AssessmentSignal
+from rolecall.assessments.models import (
+    AssessmentResponse,
+    AssessmentSession,
+    AssessmentSignal,
+    AssessmentVendor,
+)
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 
 SEALED_COLUMNS = (
     SealedColumn(AssessmentResponse, "answer", "assessment_response"),
     SealedColumn(AssessmentSession, "contact", "assessment_session"),
+    SealedColumn(AssessmentVendor, "api_key", "assessment_vendor"),
 )
 
 
