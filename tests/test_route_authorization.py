@@ -87,6 +87,15 @@ EXPECTED_PUBLIC_PAGES = {
     ("GET", "/status/{token}"),
     ("GET", "/status/{token}/withdraw"),
     ("POST", "/status/{token}/withdraw"),
+    # The candidate's assessment link (docs/assessments.md), as the public assessment-link routes of
+    # the API: the 256-bit link token is the credential, only its hash is stored.
+    ("GET", "/assessments/{token}"),
+    ("POST", "/assessments/{token}/extra-time"),
+    ("POST", "/assessments/{token}/start"),
+    ("GET", "/assessments/{token}/take"),
+    ("POST", "/assessments/{token}/answers/{position}"),
+    ("POST", "/assessments/{token}/signals"),
+    ("POST", "/assessments/{token}/submit"),
 }
 # FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
 EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -144,6 +153,15 @@ def test_every_api_route_declares_who_may_call_it(static_app: FastAPI) -> None:
     kinds = route_kinds(static_app)
     assert len(kinds) >= 16
     assert all(kind in {"public", "scopes"} for kind, _ in kinds.values())
+
+
+def test_no_two_routes_answer_the_same_method_and_path(static_app: FastAPI) -> None:
+    """A second route on a taken path is silently unreachable (the first one registered wins)."""
+    seen: dict[tuple[str, str], int] = {}
+    for pages in (False, True):
+        for method, path, _context in api_routes(static_app, pages=pages):
+            seen[(method, path)] = seen.get((method, path), 0) + 1
+    assert [route for route, count in seen.items() if count > 1] == []
 
 
 def test_the_public_routes_are_exactly_the_reviewed_list(static_app: FastAPI) -> None:

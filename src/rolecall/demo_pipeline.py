@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import rolecall.worker  # noqa: F401 - registers every context's event handlers for the drain below
 from rolecall.config import Settings
+from rolecall.demo_assessments import add_blueprint, take_assessments
 from rolecall.identity import service as identity
 from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.interviews import scorecards
@@ -159,6 +160,8 @@ async def load_pipeline(
         found = await identity.find_login(session, manager_email)
         assert found is not None
         manager = _staff(found[0], organisation_id, Role.HIRING_MANAGER)
+        # Before anyone arrives, so entering the assessment stage invites them as it would for real.
+        await add_blueprint(session, admin, job_id)
         form = await applying.application_form(session, job_id)
         applications: dict[str, uuid.UUID] = {}
         for person in DEMO_CANDIDATES:
@@ -183,7 +186,9 @@ async def load_pipeline(
             applications[person.name] = submitted.application.id
         for person in DEMO_CANDIDATES:
             await _advance(session, admin, manager, person, applications[person.name], keyring)
-    await _deliver(sessionmaker, settings)  # runs the hire saga of the accepted offer
+    await _deliver(sessionmaker, settings)  # runs the hire saga and the automatic invitations
+    await take_assessments(sessionmaker, settings, organisation_id, admin_id, manager.subject_id, job_id)
+    await _deliver(sessionmaker, settings)
     return True
 
 

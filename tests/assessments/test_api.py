@@ -246,7 +246,7 @@ async def test_another_tenant_sees_nothing(
         f"/v1/assessments/sessions/{session_id}",
         f"/v1/assessments/sessions/{session_id}/result",
         f"/v1/jobs/{job['id']}/assessment-blueprint",
-        f"/v1/jobs/{job['id']}/ranking",
+        f"/v1/jobs/{job['id']}/candidate-ranking",
     ):
         assert (await client.get(url, headers=other_tenant.headers)).status_code == 404, url
     other = await client.post(
@@ -383,11 +383,50 @@ async def test_scopes(client: httpx.AsyncClient, app: FastAPI, tenant: Tenant) -
     _, manager = await create_user(client, tenant, "hiring_manager")
     bearer = {"Authorization": f"Bearer {interviewer}"}
     assert (await client.get("/v1/assessments/marking", headers=bearer)).status_code == 403
-    assert (await client.get(f"/v1/jobs/{job['id']}/ranking", headers=bearer)).status_code == 403
+    assert (await client.get(f"/v1/jobs/{job['id']}/candidate-ranking", headers=bearer)).status_code == 403
     managing = {"Authorization": f"Bearer {manager}"}
     assert (await client.get("/v1/assessments/marking", headers=managing)).status_code == 200
-    assert (await client.get(f"/v1/jobs/{job['id']}/ranking", headers=managing)).status_code == 200
+    assert (await client.get(f"/v1/jobs/{job['id']}/candidate-ranking", headers=managing)).status_code == 200
     invited = await client.post(
         "/v1/assessments/invitations", headers=managing, json={"application_id": job["id"]}
     )
     assert invited.status_code == 403
+
+
+async def test_the_ranking_orders_by_the_evidence_and_explains_it(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await job_with_blueprint(client, app, tenant)
+    strong, weak = await invite(client, app, tenant, job), await invite(client, app, tenant, job)
+    untested = await create_application(client, app, tenant, job)
+    for invitation, right in ((weak, False), (strong, True)):
+        token = invitation["token"]
+        await start(client, token)
+        key = await answer_key(client, tenant, invitation["session"]["id"])
+        await answer_all(client, token, key, right=right)
+        assert (await client.post(f"/v1/assessment-links/{token}/submit")).status_code == 200
+    url = f"/v1/jobs/{job['id']}/candidate-ranking"
+    ranking = (await client.get(url, headers=tenant.headers)).json()
+    order = [entry["application_id"] for entry in ranking["items"]]
+    assert order == [strong["application"]["id"], untested["id"], weak["application"]["id"]]
+    first, middle, last = ranking["items"]
+    assert first["evidence"]["assessment"] == 100.0
+    assert any("in the assessment" in text for text in first["lifted"])
+    assert any("No scored assessment yet" in text for text in middle["missing"])
+    assert any("in the assessment" in text for text in last["lowered"])
+    page = (await client.get(url, headers=tenant.headers, params={"limit": 2})).json()
+    assert [e["application_id"] for e in page["items"]] == order[:2]
+    rest = (
+        await client.get(url, headers=tenant.headers, params={"limit": 2, "cursor": page["next_cursor"]})
+    ).json()
+    assert [e["application_id"] for e in rest["items"]] == order[2:]
+    assert rest["next_cursor"] is None
+    weights = await client.put(
+        f"/v1/jobs/{job['id']}/ranking-weights",
+        headers=tenant.headers,
+        json={"assessment": 0, "match": 1, "scorecards": 0},
+    )
+    assert weights.status_code == 200
+    assert weights.json() == {"assessment": 0.0, "match": 1.0, "scorecards": 0.0}
+    moved = (await client.get(url, headers=tenant.headers, params={"stage": "Applied"})).json()
+    assert {e["stage"] for e in moved["items"]} <= {"Applied"}

@@ -432,7 +432,7 @@ async def mark(
 
 
 @router.get(
-    "/jobs/{job_id}/ranking",
+    "/jobs/{job_id}/candidate-ranking",
     response_model=RankingOut,
     summary="The job's active applications ranked from assessment, match score and scorecards, explained",
 )
