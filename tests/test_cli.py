@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from rolecall.app import create_app
+from rolecall.assessments.models import AssessmentSession
 from rolecall.board.search import SearchQuery
 from rolecall.board.tantivy_index import TantivySearchIndex
 from rolecall.cli import app as cli
@@ -239,6 +240,29 @@ def test_demo_has_candidates_in_every_stage_of_the_lead_job(database_url: str, t
     assert {status for _stage, status in applications} == {"active", "rejected", "withdrawn", "hired"}
     assert sagas == ["completed"]
     assert any((tmp_path / "files").rglob("*")), "the demo resumes are in the file store"
+    # The active candidates past the assessment stage took the test; the second run added nothing.
+    sessions = run(demo_assessments(database_url))
+    assert sorted(status for status, _total in sessions) == [
+        "cancelled",
+        "scored",
+        "scored",
+        "scored",
+        "scored",
+    ]
+    totals = [total for status, total in sessions if status == "scored"]
+    assert len(set(totals)) == len(totals), "each demo candidate scored differently"
+
+
+async def demo_assessments(url: str) -> list[tuple[str, float | None]]:
+    engine = create_engine(url)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            stmt = select(AssessmentSession.status, AssessmentSession.total).execution_options(
+                **all_tenants()
+            )
+            return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+    finally:
+        await engine.dispose()
 
 
 def test_rotate_signing_key_prints_a_new_active_kid(database_url: str) -> None:
