@@ -430,3 +430,85 @@ async def test_the_ranking_orders_by_the_evidence_and_explains_it(
     assert weights.json() == {"assessment": 0.0, "match": 1.0, "scorecards": 0.0}
     moved = (await client.get(url, headers=tenant.headers, params={"stage": "Applied"})).json()
     assert {e["stage"] for e in moved["items"]} <= {"Applied"}
+
+
+async def test_sql_answers_say_why_a_query_would_fail_without_showing_data(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await job_with_blueprint(client, app, tenant)
+    document = dict(job["blueprint"]["document"])
+    document["skills"] = [{"skill_id": "sql", "name": "SQL", "weight": 1, "items": 2, "proficiency": 4}]
+    document["item_types"] = ["sql"]
+    url = f"/v1/jobs/{job['id']}/assessment-blueprint"
+    changed = await client.put(
+        url, headers={**tenant.headers, "If-Match": job["blueprint_etag"]}, json=document
+    )
+    assert changed.status_code == 200, changed.text
+    invitation = await invite(client, app, tenant, job)
+    token = invitation["token"]
+    await start(client, token)
+    key = await answer_key(client, tenant, invitation["session"]["id"])
+    position, content = next(iter(key.items()))
+    answers = f"/v1/assessment-links/{token}/answers/{position}"
+    good = await client.put(answers, json={"answer": {"query": content["solution"]}})
+    assert good.status_code == 200
+    assert good.json()["errors"] == []
+    for hostile in (
+        "ATTACH DATABASE '/tmp/x.db' AS x",
+        "SELECT load_extension('x')",
+        "PRAGMA table_info(x)",
+        "DROP TABLE x",
+        "SELECT 1; SELECT 2",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+        "SELEC nothing",
+    ):
+        saved = await client.put(answers, json={"answer": {"query": hostile}})
+        assert saved.status_code == 200, hostile
+        assert saved.json()["errors"], hostile
+    huge = await client.put(answers, json={"answer": {"query": "SELECT '" + "x" * 6000 + "'"}})
+    assert huge.status_code == 422
+    # The server is fine: the right answer still scores in full.
+    await client.put(answers, json={"answer": {"query": content["solution"]}})
+    await answer_all(client, token, key)
+    assert (await client.post(f"/v1/assessment-links/{token}/submit")).status_code == 200
+    result = (
+        await client.get(
+            f"/v1/assessments/sessions/{invitation['session']['id']}/result", headers=tenant.headers
+        )
+    ).json()
+    assert result["total"] == 100.0
+
+
+async def test_integrity_signals_are_recorded_and_shown_with_their_limits(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    job = await job_with_blueprint(client, app, tenant)
+    invitation = await invite(client, app, tenant, job)
+    token, session_id = invitation["token"], invitation["session"]["id"]
+    before = await client.post(f"/v1/assessment-links/{token}/signals", json={"kind": "paste"})
+    assert before.status_code == 204  # before the start: accepted, not recorded
+    await start(client, token)
+    for kind in ("focus_lost", "focus_lost", "paste"):
+        sent = await client.post(f"/v1/assessment-links/{token}/signals", json={"kind": kind, "position": 0})
+        assert sent.status_code == 204
+    refused = await client.post(f"/v1/assessment-links/{token}/signals", json={"kind": "screenshot"})
+    assert refused.status_code == 422
+    key = await answer_key(client, tenant, session_id)
+    moved = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("198.51.100.99", 4000)),
+        base_url="http://rolecall.test",
+    )
+    async with moved:
+        await answer_all(moved, token, key)
+    await client.post(f"/v1/assessment-links/{token}/submit")
+    result = (
+        await client.get(f"/v1/assessments/sessions/{session_id}/result", headers=tenant.headers)
+    ).json()
+    signals = {s["kind"]: s for s in result["signals"]}
+    assert signals["focus_lost"]["count"] == 2
+    assert signals["paste"]["count"] == 1
+    assert signals["address_changed"]["count"] == 1
+    assert all(s["limits"] for s in result["signals"])
+    assert "198.51.100" not in str(result)
+    assert result["total"] == 100.0  # signals never change a score
+    assert all(i["seconds_to_first_answer"] is not None for i in result["items"])

@@ -516,7 +516,7 @@ async def save_answer(
     token: str, position: int, body: AnswerIn, request: Request, session: DbSession, response: Response
 ) -> AnswerSaved:
     index = blind_index(request)
-    saved = await service.save_answer(
+    saved, errors = await service.save_answer(
         session,
         token,
         index,
@@ -531,6 +531,7 @@ async def save_answer(
         position=position,
         saved_at=saved.recorded_at,
         remaining_seconds=service.overview(record)["remaining_seconds"],
+        errors=errors,
     )
 
 

@@ -239,6 +239,10 @@ class AnswerSaved(BaseModel):
     position: int
     saved_at: datetime
     remaining_seconds: int | None
+    errors: list[str] = Field(
+        default=[],
+        description="SQL items: why the query would fail (checked on the item's tables without their rows)",
+    )
 
 
 class SignalIn(_In):

@@ -12,6 +12,7 @@ The network address itself is never stored, only a keyed digest that can show a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.assessments import grading, invitations, repository, scoring
+from rolecall.assessments import grading, invitations, repository, sandbox, scoring
 from rolecall.assessments import items as documents
 from rolecall.assessments.models import AssessmentResponse, AssessmentSession, AssessmentSignal
 from rolecall.platform.auth import Principal
@@ -192,6 +193,20 @@ async def questions(
     return record, out
 
 
+def query_errors(content: documents.ItemContent, answer: dict[str, Any]) -> list[str]:
+    """An SQL answer checked against the item's tables with no rows in them: the candidate learns
+    that the query is refused or does not compile (ATTACH, a write, a syntax error, a missing column)
+    without learning anything about the hidden data. Other items have nothing to check."""
+    if not isinstance(content, documents.Sql) or not answer.get("query"):
+        return []
+    try:
+        empty = sandbox.prepare(content.schema_, "")
+    except sandbox.DatasetError:
+        return []  # the item's own schema is broken: scoring names that to staff
+    error = sandbox.run_query(empty, str(answer["query"])).error
+    return [error] if error else []
+
+
 async def save_answer(
     session: AsyncSession,
     token: str,
@@ -201,9 +216,10 @@ async def save_answer(
     answer: dict[str, Any],
     *,
     address: str | None = None,
-) -> AssessmentResponse:
-    """Autosave one answer (a new response row; the newest counts). Refused after the deadline's
-    grace, for a position not in this attempt, or in the wrong shape; nothing is stored then."""
+) -> tuple[AssessmentResponse, list[str]]:
+    """Autosave one answer (a new response row; the newest counts), with the problems an SQL query
+    has on the item's empty tables. Refused after the deadline's grace, for a position not in this
+    attempt, or in the wrong shape; nothing is stored then."""
     record, _ = await by_token(session, token, index)
     _accepting(record, utcnow())
     pinned = next((i for i in record.items if i["position"] == position), None)
@@ -228,7 +244,7 @@ async def save_answer(
     session.add(response)
     await _address_signal(session, record, address_digest(index, address))
     await session.flush()
-    return response
+    return response, await asyncio.to_thread(query_errors, content, clean)
 
 
 async def record_signal(
