@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from rolecall import __version__
+from rolecall.assessments.candidate_pages import router as assessment_candidate_pages
 from rolecall.assessments.endpoints import candidate_router as assessment_link_router
 from rolecall.assessments.endpoints import router as assessments_router
 from rolecall.assessments.outbound import outbound_policy
+from rolecall.assessments.pages import router as assessment_pages
 from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
 from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
 from rolecall.audit.endpoints import router as audit_router
@@ -86,6 +88,8 @@ PAGE_ROUTERS = (
     candidate_application_pages,
     candidate_scorecard_pages,
     candidate_offer_pages,
+    assessment_pages,
+    assessment_candidate_pages,
     job_list_pages,
     job_pages,
 )

@@ -10,21 +10,11 @@ from fastapi import FastAPI
 
 import rolecall.assessments.vendor_handlers  # noqa: F401 - registers the vendor invitation consumer
 from rolecall.assessments.outbound import Outbound, outbound_policy
-from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
-from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
 from tests.assessments.support import answer_all, answer_key, start
 from tests.factories import Tenant
 
 BASE = "http://rolecall.test"
 PARTNER_BASE = f"{BASE}/partner/greenhouse/v1"
-
-
-def wire(app: FastAPI) -> None:
-    """Include the partner routers when the app does not include them yet (safe to repeat)."""
-    paths = {getattr(route, "path", None) for route in app.routes}
-    for router in (partner_router, partner_keys_router, vendors_router, vendor_callback_router):
-        if not any(getattr(route, "path", None) in paths for route in router.routes):
-            app.include_router(router)
 
 
 def loopback(app: FastAPI, *hosts: str) -> Outbound:

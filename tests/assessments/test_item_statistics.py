@@ -44,8 +44,8 @@ async def test_a_reversed_item_is_flagged_and_a_good_one_is_not(
     url = f"/v1/jobs/{job['id']}/assessment-blueprint"
     changed = await client.put(url, headers={**tenant.headers, "If-Match": job["blueprint_etag"]}, json=plan)
     assert changed.status_code == 200, changed.text
-    # 20 takers (the least that gets flags): strong ones (i >= 10) get the good item right and the reversed one wrong; everyone
-    # gets the easy item right; the starter items follow strength too.
+    # 20 takers (the least that gets flags): strong ones (i >= 10) get the good item right and the
+    # reversed one wrong; everyone gets the easy item right; the starter items follow strength too.
     for i in range(20):
         invitation = await invite(client, app, tenant, job)
         token = invitation["token"]

@@ -28,7 +28,6 @@ from tests.assessments.partner_support import (
     partner_key,
     send_test,
     take_test,
-    wire,
 )
 from tests.assessments.support import job_with_blueprint
 from tests.conftest import FrozenClock
@@ -36,11 +35,6 @@ from tests.factories import Tenant
 from tests.platform.problems import assert_problem
 
 ATS = "https://ats.example.com/take_home_tests/12345"
-
-
-@pytest.fixture(autouse=True)
-def _wired(app: FastAPI) -> None:
-    wire(app)
 
 
 async def stored_session(

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +26,6 @@ from tests.assessments.partner_support import (
     loopback,
     partner_key,
     take_test,
-    wire,
 )
 from tests.assessments.support import job_with_blueprint
 from tests.conftest import FrozenClock
@@ -35,11 +33,6 @@ from tests.factories import Tenant, create_application, deliver, login, move_app
 from tests.platform.problems import assert_problem
 
 VENDOR = "http://vendor.test/api"
-
-
-@pytest.fixture(autouse=True)
-def _wired(app: FastAPI) -> None:
-    wire(app)
 
 
 class FakeVendor:

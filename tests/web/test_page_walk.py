@@ -39,6 +39,7 @@ PARAM_KINDS = {
     "file_id": "candidate_file",
     "note_id": "candidate_note",
     "user_id": "user",
+    "session_id": "assessment_session",
 }
 MARK = uuid.uuid4().hex[:10]
 NAME = f"Zebulon Walkmarker {MARK}"
@@ -82,6 +83,14 @@ async def objects_of(client: httpx.AsyncClient, app: FastAPI, tenant: Tenant) ->
         Person(interviewer_id, interviewer_token),
         Person(str(tenant.admin_id), tenant.token),
     )
+    blueprint = await client.post(f"/v1/jobs/{job['id']}/assessment-blueprint", headers=tenant.headers)
+    assert blueprint.status_code == 201, blueprint.text
+    invited = await client.post(
+        "/v1/assessments/invitations",
+        headers=tenant.headers,
+        json={"application_id": application.json()["id"]},
+    )
+    assert invited.status_code == 201, invited.text
     at_offer = await application_at_offer(client, app, tenant, job=job)
     offer = await draft_offer(client, tenant, at_offer)
     return {
@@ -93,6 +102,7 @@ async def objects_of(client: httpx.AsyncClient, app: FastAPI, tenant: Tenant) ->
         "candidate_file": file.json()["id"],
         "candidate_note": note.json()["id"],
         "user": interviewer_id,
+        "assessment_session": invited.json()["session"]["id"],
     }
 
 

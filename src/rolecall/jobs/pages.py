@@ -155,6 +155,7 @@ async def _editor(
         "editable": may_write and job.status != "closed",
         **await _team(session, principal, shown["team"]),
         "sees_pipeline": "applications:read" in principal.scopes,
+        "sees_assessment": "assessments:read" in principal.scopes,
         # The jobs renderer's own output: every value in it was escaped when it was rendered.
         "description": Markup(await preview.description_html(session, principal, job, changes)),  # noqa: S704
         **_choices(),

@@ -19,7 +19,7 @@ STATIC = Path(__file__).parent / "static"
 # name, so a page area adds its styles by adding a file.
 _BUNDLES: dict[str, tuple[str, ...]] = {
     "app.css": ("vendor/pico.min.css", "css/*.css"),
-    "app.js": ("vendor/htmx.min.js", "js/app.js"),
+    "app.js": ("vendor/htmx.min.js", "js/app.js", "js/assessment.js"),
     "board.js": ("vendor/Sortable.min.js", "js/board.js"),
 }
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}

@@ -19,7 +19,7 @@ from rolecall.web.auth import SignInRequired
 from rolecall.web.security import PAGE_CSP
 from rolecall.web.templating import environment, render
 
-PAGE_PREFIXES = ("/app", "/jobs", "/careers", "/roles", "/tools", "/status", "/static")
+PAGE_PREFIXES = ("/app", "/jobs", "/careers", "/roles", "/tools", "/status", "/assessments", "/static")
 _TITLES = {
     400: "That request could not be understood",
     403: "You do not have access to this page",

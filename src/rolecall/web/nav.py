@@ -19,6 +19,7 @@ NAV = (
     NavItem("Candidates", "/app/candidates", frozenset({"candidates:read"})),
     NavItem("Interviews", "/app/interviews", frozenset({"interviews:read"})),
     NavItem("Offers", "/app/offers", frozenset({"offers:read"})),
+    NavItem("Assessments", "/app/assessments", frozenset({"assessments:read"})),
     NavItem("Analytics", "/app/analytics", frozenset({"analytics:read"})),
     NavItem("Settings", "/app/settings", frozenset({"jobs:settings", "pipeline:settings", "users:write"})),
 )
