@@ -20,7 +20,7 @@ import functools
 import re
 from collections.abc import Sequence
 from importlib import resources
-from typing import Final, TypedDict
+from typing import Final
 
 from pydantic import ValidationError
 
@@ -38,33 +38,13 @@ _BANK_PACKAGE = "rolecall.assessments"
 _BANK_DIR = "bank"
 
 
-class ErrorEntry(TypedDict):
-    """One problem in a bank file. ``field`` is a dotted path (``items.3.options``); it is empty for
-    problems that belong to the file as a whole (syntax errors)."""
-
-    field: str
-    message: str
-
-
-class BankYamlError(ValueError):
+class BankYamlError(safe_yaml.DocumentError):
     """A bank file could not be read or holds invalid items; ``errors`` lists every problem.
 
     ``line`` and ``column`` (1-based) locate syntax-level problems; ``field`` locates the rest.
     """
 
-    def __init__(
-        self, errors: list[ErrorEntry], *, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.errors = errors
-        self.line = line
-        self.column = column
-        where = f" (line {line}, column {column})" if line is not None else ""
-        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-        super().__init__(f"invalid assessment bank YAML{where}: {summary}")
-
-    @classmethod
-    def whole(cls, message: str, *, line: int | None = None, column: int | None = None) -> BankYamlError:
-        return cls([{"field": "", "message": message}], line=line, column=column)
+    what = "assessment bank YAML"
 
 
 class _BankLoader(safe_yaml.SafeLoader):
@@ -73,7 +53,7 @@ class _BankLoader(safe_yaml.SafeLoader):
     singular = "a bank file"
 
 
-def _item_errors(index: int, document: object, exc: ValidationError) -> list[ErrorEntry]:
+def _item_errors(index: int, document: object, exc: ValidationError) -> list[safe_yaml.ErrorEntry]:
     key = document.get("key") if isinstance(document, dict) else None
     named = f"item {key!r}: " if isinstance(key, str) else ""
     return [
@@ -114,7 +94,7 @@ def load_bank(text: str, *, max_bytes: int = MAX_BYTES) -> list[ItemContent]:
     if len(documents) > MAX_ITEMS:
         raise BankYamlError([{"field": "items", "message": f"at most {MAX_ITEMS} items in one file"}])
     items: list[ItemContent] = []
-    errors: list[ErrorEntry] = []
+    errors: list[safe_yaml.ErrorEntry] = []
     first_seen: dict[str, int] = {}
     for index, document in enumerate(documents):
         try:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypedDict
 
 import yaml
 from yaml.composer import ComposerError
@@ -259,3 +259,36 @@ def dump(data: object) -> str:
         indent=2,
         width=100,
     )
+
+
+class ErrorEntry(TypedDict):
+    """One problem in a document. ``field`` is a dotted path (``levels.1.scope``, ``items.3.options``);
+    it is empty for problems that belong to the document as a whole (syntax errors, cross-field
+    checks)."""
+
+    field: str
+    message: str
+
+
+class DocumentError(ValueError):
+    """A YAML document could not be read or is not valid; ``errors`` lists every problem found.
+
+    ``line`` and ``column`` (1-based) locate syntax-level problems in the text; they are ``None`` for
+    validation errors, which ``field`` locates instead. Subclasses name what kind of document it is.
+    """
+
+    what: ClassVar[str] = "YAML document"
+
+    def __init__(
+        self, errors: list[ErrorEntry], *, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.errors = errors
+        self.line = line
+        self.column = column
+        where = f" (line {line}, column {column})" if line is not None else ""
+        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+        super().__init__(f"invalid {self.what}{where}: {summary}")
+
+    @classmethod
+    def whole(cls, message: str, *, line: int | None = None, column: int | None = None) -> Self:
+        return cls([{"field": "", "message": message}], line=line, column=column)

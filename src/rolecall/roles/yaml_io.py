@@ -26,7 +26,7 @@ Choices worth knowing when editing these files by hand:
 from __future__ import annotations
 
 import re
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -47,34 +47,14 @@ _DERIVED: Final[dict[str, Any]] = {
 }
 
 
-class ErrorEntry(TypedDict):
-    """One problem in a profile document. ``field`` is a dotted path (``levels.1.scope``); it is
-    empty for problems that belong to the document as a whole (syntax errors, cross-field checks)."""
-
-    field: str
-    message: str
-
-
-class ProfileYamlError(ValueError):
+class ProfileYamlError(safe_yaml.DocumentError):
     """A YAML profile document could not be read or is not a valid role profile.
 
     ``errors`` lists every problem found. ``line`` and ``column`` (1-based) locate syntax-level
     problems in the text; they are ``None`` for validation errors, which ``field`` locates instead.
     """
 
-    def __init__(
-        self, errors: list[ErrorEntry], *, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.errors = errors
-        self.line = line
-        self.column = column
-        where = f" (line {line}, column {column})" if line is not None else ""
-        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-        super().__init__(f"invalid role profile YAML{where}: {summary}")
-
-    @classmethod
-    def whole(cls, message: str, *, line: int | None = None, column: int | None = None) -> ProfileYamlError:
-        return cls([{"field": "", "message": message}], line=line, column=column)
+    what = "role profile YAML"
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -115,7 +95,7 @@ def load_profile(text: str, *, max_bytes: int = MAX_BYTES) -> RoleProfile:
     try:
         return RoleProfile.model_validate(data)
     except ValidationError as exc:
-        entries: list[ErrorEntry] = [
+        entries: list[safe_yaml.ErrorEntry] = [
             {"field": _field(err["loc"]), "message": _message(err["msg"])}
             for err in exc.errors(include_url=False, include_input=False)
         ]
