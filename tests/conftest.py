@@ -80,6 +80,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         file_store_path=tmp_path / "files",
         search_sync_seconds=0,  # tests sync the index explicitly (see tests.factories.publish)
         public_base_url="http://rolecall.test",
+        gc_freeze=False,  # a collection per app start would cost minutes over the suite
     )
 
 

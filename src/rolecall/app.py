@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,9 +129,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Every API process follows the board projection into its own local index.
             coro = index_sync.run_forever(stop, settings.search_sync_seconds)
             sync_task = asyncio.create_task(coro, name="rolecall-search-sync")
+        # Everything loaded so far (modules, models, tables, templates) lives as long as the process:
+        # moved out of the collector's reach, it is no longer walked by every full collection that a
+        # large request (a ranking of thousands) sets off. Collected first, so no garbage is frozen.
+        if settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
+            if settings.gc_freeze:
+                gc.unfreeze()  # a process that builds apps again must not keep the old ones forever
             stop.set()
             for running in (task, sync_task):
                 if running is not None:

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # systems, tests), comma-separated; without them only public https addresses are called.
     assessment_partner_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Freeze the objects alive at start-up out of the garbage collector's full passes (see app.py).
+    gc_freeze: bool = True
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -512,3 +512,23 @@ async def test_integrity_signals_are_recorded_and_shown_with_their_limits(
     assert "198.51.100" not in str(result)
     assert result["total"] == 100.0  # signals never change a score
     assert all(i["seconds_to_first_answer"] is not None for i in result["items"])
+
+
+async def test_two_first_invitations_at_once_both_succeed(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
+) -> None:
+    """Both create the job's assessment settings on first read; the loser of that race reads the
+    winner's row instead of failing."""
+    import asyncio
+
+    job = await job_with_blueprint(client, app, tenant)
+    first, second = [await create_application(client, app, tenant, job) for _ in range(2)]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/assessments/invitations", headers=tenant.headers, json={"application_id": a["id"]}
+            )
+            for a in (first, second)
+        )
+    )
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]

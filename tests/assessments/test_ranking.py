@@ -87,3 +87,13 @@ def test_weights_are_normalised() -> None:
         "scorecards": 0.25,
     }
     assert sum(normalised({}).values()) == 1.0
+
+
+def test_interview_reasons_name_the_mean_and_only_the_extremes() -> None:
+    ratings = {f"skill-{i}": (f"Skill {i}", 4.0 if i < 6 else 1.5) for i in range(10)}
+    (entry,) = rank([_candidate(1, scorecard_skills=ratings, scorecards=2)], WEIGHTS)
+    interview_lines = [line for line in entry.lifted + entry.lowered if "interview" in line.lower()]
+    assert "Interviews: 3.0 of 4 on average over 10 skills" in entry.lifted
+    assert len([line for line in entry.lifted if "rated 4.0" in line]) == 3
+    assert len([line for line in entry.lowered if "rated 1.5" in line]) == 3
+    assert len(interview_lines) == 7

@@ -164,9 +164,12 @@ async def grade(session: AsyncSession, record: AssessmentSession, keyring: KeyRi
 
 
 async def refresh_summary(session: AsyncSession, record: AssessmentSession) -> Summary:
-    _, version = await planning.blueprint_by_id(session, record.blueprint_id)
+    """Recompute the session's skill scores and total from its newest marks, against the blueprint
+    version it was taken under (the blueprint's current version only if that one is gone)."""
     stored = await repository.blueprint_version(session, record.blueprint_id, record.blueprint_version)
-    plan = (stored or version).document
+    if stored is None:
+        _, stored = await planning.blueprint_by_id(session, record.blueprint_id)
+    plan = stored.document
     summary = summarise(
         plan["skills"], record.items, latest_marks(await repository.marks(session, record.id))
     )

@@ -17,6 +17,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.assessments import drawing, planning, repository
@@ -91,14 +92,24 @@ def check_extra_time(percent: int, field: str = "extra_time_percent") -> int:
 async def job_settings(
     session: AsyncSession, principal: Principal, job_id: uuid.UUID
 ) -> AssessmentJobSettings:
-    """The job's assessment settings, created with defaults on first read."""
+    """The job's assessment settings, created with defaults on first read.
+
+    Two first reads at once (a recruiter's invitation beside the automatic one) both find nothing;
+    the insert runs in a savepoint, so the one that loses the race reads the winner's row instead of
+    failing the whole request.
+    """
     record = await repository.job_settings(session, job_id)
-    if record is None:
-        record = AssessmentJobSettings(
-            organisation_id=principal.organisation_id, job_id=job_id, weights=dict(DEFAULT_WEIGHTS)
-        )
-        session.add(record)
-        await session.flush()
+    if record is not None:
+        return record
+    try:
+        async with session.begin_nested():
+            record = AssessmentJobSettings(
+                organisation_id=principal.organisation_id, job_id=job_id, weights=dict(DEFAULT_WEIGHTS)
+            )
+            session.add(record)
+    except IntegrityError:
+        record = await repository.job_settings(session, job_id)
+        assert record is not None  # the row that won the race
     return record
 
 

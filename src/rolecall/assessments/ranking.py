@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 NEUTRAL = 50.0
+SHOWN = 3  # interview skills named per direction; the rest are in the overall mean
 LIFT, LOWER = 75.0, 50.0
 RATING_MIN, RATING_MAX = 1.0, 4.0
 EVIDENCE = ("assessment", "match", "scorecards")
@@ -77,15 +78,29 @@ def _scorecard_score(candidate: Candidate) -> float | None:
     return rating_to_100(sum(means) / len(means))
 
 
-def explain(
-    candidate: Candidate, weights: Mapping[str, float]
-) -> tuple[float, dict[str, float | None], list[str], list[str], list[str]]:
-    parts: dict[str, float | None] = {
+def _parts(candidate: Candidate) -> dict[str, float | None]:
+    return {
         "assessment": candidate.assessment_total,
         "match": candidate.match_score,
         "scorecards": _scorecard_score(candidate),
     }
-    score = sum(weights[k] * (NEUTRAL if v is None else v) for k, v in parts.items())
+
+
+def _score(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
+    return round(sum(weights[k] * (NEUTRAL if v is None else v) for k, v in parts.items()), 2)
+
+
+def explain(
+    candidate: Candidate, weights: Mapping[str, float]
+) -> tuple[float, dict[str, float | None], list[str], list[str], list[str]]:
+    parts = _parts(candidate)
+    return (_score(parts, weights), parts, *_reasons(candidate, parts))
+
+
+def _reasons(
+    candidate: Candidate, parts: Mapping[str, float | None]
+) -> tuple[list[str], list[str], list[str]]:
+    """What lifted the score, what lowered it, and what evidence is missing."""
     lifted: list[str] = []
     lowered: list[str] = []
     missing: list[str] = []
@@ -97,11 +112,19 @@ def explain(
             lifted.append(f"{skill['name']}: {value:g}/100 in the assessment")
         elif value < LOWER:
             lowered.append(f"{skill['name']}: {value:g}/100 in the assessment")
-    for _skill_id, (name, mean) in sorted(candidate.scorecard_skills.items(), key=lambda kv: -kv[1][1]):
+    # Interviewers rate every skill of the profile (dozens): name the overall mean, then only the
+    # few strongest and weakest skills, so the reasons stay readable.
+    rated = sorted(candidate.scorecard_skills.values(), key=lambda named: (-named[1], named[0]))
+    if rated:
+        mean = sum(m for _, m in rated) / len(rated)
+        overall = f"Interviews: {mean:.1f} of 4 on average over {len(rated)} skills"
         if mean >= 3:
-            lifted.append(f"{name}: rated {mean:.1f} of 4 in interviews")
+            lifted.append(overall)
         elif mean < 2.5:
-            lowered.append(f"{name}: rated {mean:.1f} of 4 in interviews")
+            lowered.append(overall)
+        lifted += [f"{name}: rated {m:.1f} of 4 in interviews" for name, m in rated if m >= 3][:SHOWN]
+        weakest = [f"{name}: rated {m:.1f} of 4 in interviews" for name, m in reversed(rated) if m < 2.5]
+        lowered += weakest[:SHOWN]
     if candidate.match_score is not None:
         if candidate.match_score >= LIFT:
             lifted.append(f"Match score {candidate.match_score:g}/100 against the role profile")
@@ -115,16 +138,22 @@ def explain(
         missing.append("No match score (no resume or profile evidence; counted as a neutral 50)")
     if parts["scorecards"] is None:
         missing.append("No submitted interview scorecards yet (counted as a neutral 50)")
-    return round(score, 2), parts, lifted, lowered, missing
+    return lifted, lowered, missing
 
 
-def rank(candidates: Sequence[Candidate], weights: Mapping[str, float]) -> list[Ranked]:
-    """Every candidate with a rank; equal scores share a rank (1, 2, 2, 4) but keep a stable order."""
+def order(
+    candidates: Sequence[Candidate], weights: Mapping[str, float]
+) -> list[tuple[int, float, Candidate]]:
+    """(rank, score, candidate) for everyone, best first, without the explanations.
+
+    The order needs only the scores, so a page of a long list is ranked with :func:`order` and then
+    only the candidates on it are put through :func:`explained`: writing the explanations of ten
+    thousand applications to show fifty cost three times as much as ordering them. Equal scores
+    share a rank (1, 2, 2, 4) but keep a stable order: higher assessment total, earlier
+    application, id.
+    """
     weights = normalised(weights)
-    scored = []
-    for candidate in candidates:
-        score, parts, lifted, lowered, missing = explain(candidate, weights)
-        scored.append((score, candidate, parts, lifted, lowered, missing))
+    scored = [(_score(_parts(candidate), weights), candidate) for candidate in candidates]
     scored.sort(
         key=lambda row: (
             -row[0],
@@ -133,11 +162,22 @@ def rank(candidates: Sequence[Candidate], weights: Mapping[str, float]) -> list[
             row[1].application_id,
         )
     )
-    out: list[Ranked] = []
+    out: list[tuple[int, float, Candidate]] = []
     previous: float | None = None
     current_rank = 0
-    for i, (score, candidate, parts, lifted, lowered, missing) in enumerate(scored, start=1):
+    for i, (score, candidate) in enumerate(scored, start=1):
         if score != previous:
             current_rank, previous = i, score
-        out.append(Ranked(current_rank, candidate, score, parts, lifted, lowered, missing))
+        out.append((current_rank, score, candidate))
     return out
+
+
+def explained(place: int, score: float, candidate: Candidate) -> Ranked:
+    """One entry of :func:`order` with the reasons for its place."""
+    parts = _parts(candidate)
+    return Ranked(place, candidate, score, parts, *_reasons(candidate, parts))
+
+
+def rank(candidates: Sequence[Candidate], weights: Mapping[str, float]) -> list[Ranked]:
+    """Every candidate with a rank and an explanation, in the order of :func:`order`."""
+    return [explained(*entry) for entry in order(candidates, weights)]

@@ -1,14 +1,16 @@
-"""The ranked list of a job's active applications, read in three queries however many there are.
+"""The ranked list of a job's active applications, read in a fixed number of queries however many there are.
 
 Applications come from the pipeline (light rows with the match score), interview ratings from the
 interviews context (one query over the job's submitted scorecards), assessment results from this
 context's sessions. Ranking itself is the pure :mod:`rolecall.assessments.ranking`. Only the page
-asked for is enriched with the match score's missing must-haves (a stored breakdown per
-application, too heavy to read for thousands).
+asked for is explained, and only its entries read what the explanation alone needs: the sessions'
+per-skill scores and the match score's missing must-haves (stored documents, too heavy to decode
+for thousands when fifty are shown).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -28,13 +30,13 @@ MAX_LIMIT = 200
 
 async def _assessments(
     session: AsyncSession, job_id: uuid.UUID
-) -> dict[uuid.UUID, tuple[float, list[Any], int]]:
-    """The newest scored (or marking) session per application of the job: total, skills, pending."""
+) -> dict[uuid.UUID, tuple[uuid.UUID, float, int]]:
+    """The newest scored (or marking) session per application of the job: its id, total, pending."""
     stmt = (
         select(
             AssessmentSession.application_id,
+            AssessmentSession.id,
             AssessmentSession.total,
-            AssessmentSession.skill_scores,
             AssessmentSession.pending_marking,
         )
         .where(
@@ -44,11 +46,20 @@ async def _assessments(
         )
         .order_by(AssessmentSession.submitted_at)
     )
-    out: dict[uuid.UUID, tuple[float, list[Any], int]] = {}
-    for application_id, total, skills, pending in (await session.execute(stmt)).all():
-        if application_id is not None:
-            out[application_id] = (float(total), list(skills or []), int(pending or 0))
+    out: dict[uuid.UUID, tuple[uuid.UUID, float, int]] = {}
+    for application_id, session_id, total, pending in (await session.execute(stmt)).all():
+        if application_id is not None and total is not None:  # the query excludes a null total
+            out[application_id] = (session_id, float(total), int(pending or 0))
     return out
+
+
+async def _skill_scores(session: AsyncSession, session_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    if not session_ids:
+        return {}
+    stmt = select(AssessmentSession.id, AssessmentSession.skill_scores).where(
+        AssessmentSession.id.in_(session_ids)
+    )
+    return {session_id: list(skills or []) for session_id, skills in (await session.execute(stmt)).all()}
 
 
 async def ranked(
@@ -74,7 +85,7 @@ async def ranked(
     ratings = await interviews.job_rating_means(session, job_id)
     candidates = []
     for row in rows:
-        total, skills, pending = results.get(row.id, (None, [], 0))
+        _, total, pending = results.get(row.id, (None, None, 0))
         skill_means, cards = ratings.get(row.id, ({}, 0))
         candidates.append(
             ranking.Candidate(
@@ -84,21 +95,33 @@ async def ranked(
                 applied_at=row.created_at,
                 match_score=float(row.match_score) if row.match_score is not None else None,
                 assessment_total=total,
-                assessment_skills=skills,
                 assessment_pending=pending,
                 scorecard_skills=skill_means,
                 scorecards=cards,
             )
         )
-    everyone = ranking.rank(candidates, settings.weights)
-    page = everyone[offset : offset + limit]
+    everyone = ranking.order(candidates, settings.weights)
+    window = everyone[offset : offset + limit]
+    sessions = {
+        c.application_id: results[c.application_id][0] for _, _, c in window if c.application_id in results
+    }
+    skills = await _skill_scores(session, list(sessions.values()))
+    page = []
+    for place, score, candidate in window:
+        session_id = sessions.get(candidate.application_id)
+        found = skills.get(session_id, []) if session_id is not None else []
+        page.append(ranking.explained(place, score, dataclasses.replace(candidate, assessment_skills=found)))
     matches = await pipeline.match_details(session, [r.candidate.application_id for r in page])
     entries = []
     for entry in page:
         lowered = list(entry.lowered)
-        for component in matches.get(entry.candidate.application_id, {}).get("components", []):
-            if component.get("kind") == "missing_must_have":
-                lowered.append(f"Resume does not show the must-have {component.get('skill')}")
+        gaps = [
+            str(component.get("skill"))
+            for component in matches.get(entry.candidate.application_id, {}).get("components", [])
+            if component.get("kind") == "missing_must_have"
+        ]
+        if gaps:
+            lowered.append("Resume does not show the must-have skills " + ", ".join(gaps))
         entries.append(
             {
                 "rank": entry.rank,
