@@ -12,11 +12,12 @@ from fastapi import FastAPI
 
 from rolecall import __version__
 from rolecall.assessments.candidate_pages import router as assessment_candidate_pages
-from rolecall.assessments.endpoints import candidate_router as assessment_link_router
 from rolecall.assessments.endpoints import router as assessments_router
+from rolecall.assessments.link_endpoints import candidate_router as assessment_link_router
 from rolecall.assessments.outbound import outbound_policy
 from rolecall.assessments.pages import router as assessment_pages
 from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
+from rolecall.assessments.session_endpoints import router as assessment_session_router
 from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
 from rolecall.audit.endpoints import router as audit_router
 from rolecall.board.endpoints import router as board_router
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interviews_router,
         offers_router,
         assessments_router,
+        assessment_session_router,
         assessment_link_router,
         partner_keys_router,
         partner_router,

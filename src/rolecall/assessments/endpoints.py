@@ -1,5 +1,5 @@
-"""Assessment routes: the bank, blueprints, invitations, results, marking and the ranking (staff), and
-the candidate's link (public).
+"""Assessment routes for staff: the bank, blueprints, marking and the ranking. Invitations and sessions
+are in :mod:`session_endpoints`, the candidate's link in :mod:`link_endpoints`.
 
 Results and answers are about a person, so every response here is ``Cache-Control: no-store``.
 """
@@ -14,18 +14,11 @@ from fastapi.responses import PlainTextResponse
 
 from rolecall.assessments import service
 from rolecall.assessments.auth import AssessmentsMark, AssessmentsRank, AssessmentsRead, AssessmentsWrite
-from rolecall.assessments.models import AssessmentBlueprint, AssessmentBlueprintVersion, AssessmentSession
+from rolecall.assessments.models import AssessmentBlueprint, AssessmentBlueprintVersion
 from rolecall.assessments.schemas import (
-    AccommodationIn,
-    AnswerIn,
-    AnswerSaved,
     BlueprintOut,
     BlueprintVersionOut,
-    CandidateResultOut,
-    ExtraTimeRequest,
     ImportReportOut,
-    InvitationOut,
-    InviteIn,
     ItemCreate,
     ItemDetail,
     ItemOut,
@@ -33,44 +26,18 @@ from rolecall.assessments.schemas import (
     ItemVersionOut,
     MarkIn,
     MarkingEntry,
-    OverviewOut,
-    QuestionsOut,
     RankingOut,
     ResultOut,
-    SessionOut,
-    SignalIn,
     VersionStatus,
     WeightsIn,
 )
-from rolecall.platform.auth import PUBLIC, DbSession
-from rolecall.platform.errors import BadRequest, NotFound
-from rolecall.platform.http import IfMatch, blind_index, no_store, pii_keyring, set_etag
+from rolecall.platform.auth import DbSession
+from rolecall.platform.errors import BadRequest
+from rolecall.platform.http import IfMatch, no_store, pii_keyring, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
-candidate_router = APIRouter(prefix="/v1/assessment-links", tags=["assessment links"], dependencies=[PUBLIC])
 MAX_BANK_BYTES = 2_000_000
-
-
-def link_for(request: Request, token: str) -> str:
-    settings = request.app.state.settings
-    base = (settings.public_base_url or settings.issuer).rstrip("/")
-    return f"{base}/assessments/{token}"
-
-
-def session_out(record: AssessmentSession) -> SessionOut:
-    return SessionOut.model_validate(
-        {
-            **{f: getattr(record, f) for f in SessionOut.model_fields if f != "items"},
-            "items": len(record.items),
-        }
-    )
-
-
-def _session(record: AssessmentSession, response: Response) -> SessionOut:
-    set_etag(response, record.id, record.version)
-    no_store(response)
-    return session_out(record)
 
 
 def _blueprint(
@@ -279,122 +246,6 @@ async def blueprint_versions(
     ]
 
 
-# --- invitations and sessions -------------------------------------------------------------------------
-
-
-@router.post(
-    "/assessments/invitations",
-    response_model=InvitationOut,
-    status_code=status.HTTP_201_CREATED,
-    summary="Invite an application's candidate to the job's assessment",
-)
-async def invite(
-    body: InviteIn, request: Request, principal: AssessmentsWrite, session: DbSession, response: Response
-) -> InvitationOut:
-    record, token = await service.invite(
-        session,
-        principal,
-        body.application_id,
-        blind_index(request),
-        extra_time_percent=body.extra_time_percent,
-        link_days=body.link_days,
-    )
-    response.headers["Location"] = f"/v1/assessments/sessions/{record.id}"
-    return InvitationOut(session=_session(record, response), link=link_for(request, token) if token else None)
-
-
-@router.get(
-    "/assessments/sessions", response_model=Page[SessionOut], summary="Sessions, by job or application"
-)
-async def list_sessions(
-    principal: AssessmentsWrite,
-    session: DbSession,
-    response: Response,
-    paging: Annotated[PageParams, Depends(page_params)],
-    job_id: uuid.UUID | None = None,
-    application_id: uuid.UUID | None = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=12)] = None,
-) -> Page[SessionOut]:
-    rows, cursor = await service.list_sessions(
-        session, paging, job_id=job_id, application_id=application_id, status=status_
-    )
-    no_store(response)
-    return Page[SessionOut](items=[session_out(r) for r in rows], next_cursor=cursor)
-
-
-@router.get(
-    "/assessments/sessions/{session_id}",
-    response_model=SessionOut,
-    summary="A session, as recruiters manage it",
-)
-async def read_session(
-    session_id: uuid.UUID, principal: AssessmentsWrite, session: DbSession, response: Response
-) -> SessionOut:
-    return _session(await service.get_session(session, session_id), response)
-
-
-@router.post(
-    "/assessments/sessions/{session_id}/link",
-    response_model=InvitationOut,
-    summary="Issue a new link for an open session (the previous link stops working)",
-)
-async def reissue_link(
-    session_id: uuid.UUID,
-    request: Request,
-    principal: AssessmentsWrite,
-    session: DbSession,
-    response: Response,
-) -> InvitationOut:
-    record, token = await service.reissue_link(session, principal, session_id, blind_index(request))
-    return InvitationOut(session=_session(record, response), link=link_for(request, token))
-
-
-@router.put(
-    "/assessments/sessions/{session_id}/accommodation",
-    response_model=SessionOut,
-    summary="Grant extra time (before the candidate starts)",
-)
-async def set_accommodation(
-    session_id: uuid.UUID,
-    body: AccommodationIn,
-    principal: AssessmentsWrite,
-    session: DbSession,
-    if_match: IfMatch,
-    response: Response,
-) -> SessionOut:
-    record = await service.set_accommodation(
-        session, principal, session_id, body.extra_time_percent, if_match
-    )
-    return _session(record, response)
-
-
-@router.post(
-    "/assessments/sessions/{session_id}/cancel",
-    response_model=SessionOut,
-    summary="Withdraw an open invitation",
-)
-async def cancel(
-    session_id: uuid.UUID,
-    principal: AssessmentsWrite,
-    session: DbSession,
-    if_match: IfMatch,
-    response: Response,
-) -> SessionOut:
-    return _session(await service.cancel(session, principal, session_id, if_match), response)
-
-
-@router.get(
-    "/assessments/sessions/{session_id}/result",
-    response_model=ResultOut,
-    summary="Scores per skill and item, percentile and integrity signals (never accommodations)",
-)
-async def read_result(
-    session_id: uuid.UUID, principal: AssessmentsRead, session: DbSession, response: Response
-) -> ResultOut:
-    no_store(response)
-    return ResultOut.model_validate(await service.result(session, principal, session_id))
-
-
 # --- marking and ranking ------------------------------------------------------------------------------
 
 
@@ -462,106 +313,3 @@ async def set_weights(
     job_id: uuid.UUID, body: WeightsIn, principal: AssessmentsWrite, session: DbSession
 ) -> dict[str, float]:
     return await service.set_weights(session, principal, job_id, body.model_dump())
-
-
-# --- the candidate's link (public) --------------------------------------------------------------------
-
-
-@candidate_router.get("/{token}", response_model=OverviewOut, summary="The assessment behind a link")
-async def overview(token: str, request: Request, session: DbSession, response: Response) -> OverviewOut:
-    record, _ = await service.by_token(session, token, blind_index(request))
-    no_store(response)
-    return OverviewOut.model_validate(service.overview(record))
-
-
-@candidate_router.post(
-    "/{token}/extra-time", response_model=OverviewOut, summary="Ask for extra time before starting"
-)
-async def request_extra_time(
-    token: str, body: ExtraTimeRequest, request: Request, session: DbSession, response: Response
-) -> OverviewOut:
-    record = await service.request_extra_time(session, token, blind_index(request), body.percent)
-    no_store(response)
-    return OverviewOut.model_validate(service.overview(record))
-
-
-@candidate_router.post(
-    "/{token}/start", response_model=QuestionsOut, summary="Start the clock and get the questions"
-)
-async def start(token: str, request: Request, session: DbSession, response: Response) -> QuestionsOut:
-    index = blind_index(request)
-    await service.start(session, token, index, address=request.client.host if request.client else None)
-    return await _questions(token, request, session, response)
-
-
-async def _questions(token: str, request: Request, session: DbSession, response: Response) -> QuestionsOut:
-    record, questions = await service.questions(session, token, blind_index(request), pii_keyring(request))
-    no_store(response)
-    return QuestionsOut(overview=OverviewOut.model_validate(service.overview(record)), questions=questions)
-
-
-@candidate_router.get(
-    "/{token}/questions", response_model=QuestionsOut, summary="The questions and the answers saved"
-)
-async def questions(token: str, request: Request, session: DbSession, response: Response) -> QuestionsOut:
-    return await _questions(token, request, session, response)
-
-
-@candidate_router.put(
-    "/{token}/answers/{position}",
-    response_model=AnswerSaved,
-    summary="Save an answer (autosave; the newest counts)",
-)
-async def save_answer(
-    token: str, position: int, body: AnswerIn, request: Request, session: DbSession, response: Response
-) -> AnswerSaved:
-    index = blind_index(request)
-    saved, errors = await service.save_answer(
-        session,
-        token,
-        index,
-        pii_keyring(request),
-        position,
-        body.answer,
-        address=request.client.host if request.client else None,
-    )
-    record, _ = await service.by_token(session, token, index)
-    no_store(response)
-    return AnswerSaved(
-        position=position,
-        saved_at=saved.recorded_at,
-        remaining_seconds=service.overview(record)["remaining_seconds"],
-        errors=errors,
-    )
-
-
-@candidate_router.post(
-    "/{token}/signals", status_code=status.HTTP_204_NO_CONTENT, summary="Record an integrity signal"
-)
-async def record_signal(token: str, body: SignalIn, request: Request, session: DbSession) -> Response:
-    detail = {k: v for k, v in (("seconds", body.seconds), ("characters", body.characters)) if v is not None}
-    await service.record_signal(session, token, blind_index(request), body.kind, body.position, detail)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@candidate_router.post("/{token}/submit", response_model=OverviewOut, summary="Submit: scored at once")
-async def submit(token: str, request: Request, session: DbSession, response: Response) -> OverviewOut:
-    record = await service.submit(session, token, blind_index(request), pii_keyring(request))
-    no_store(response)
-    return OverviewOut.model_validate(service.overview(record))
-
-
-@candidate_router.get(
-    "/{token}/result",
-    response_model=CandidateResultOut,
-    summary="The candidate's own result, when the job shows it",
-    responses={404: {"description": "No result to show (not marked yet, or the job does not show results)"}},
-)
-async def candidate_result(
-    token: str, request: Request, session: DbSession, response: Response
-) -> CandidateResultOut:
-    result = await service.candidate_result(session, token, blind_index(request))
-    no_store(response)
-    if result is None:
-        raise NotFound("There is no result to show for this assessment.")
-    return CandidateResultOut.model_validate(result)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from rolecall.assessments import outbound, partner
 from rolecall.assessments.auth import AssessmentsWrite
-from rolecall.assessments.endpoints import link_for
+from rolecall.assessments.session_endpoints import link_for
 from rolecall.platform.auth import PUBLIC, DbSession, Principal
 from rolecall.platform.http import blind_index, no_store, pii_keyring
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rolecall.assessments import vendors
 from rolecall.assessments.auth import AssessmentsWrite
-from rolecall.assessments.endpoints import session_out
 from rolecall.assessments.models import AssessmentVendor
 from rolecall.assessments.partner_endpoints import PartnerTest, outbound_policy
 from rolecall.assessments.schemas import SessionOut
+from rolecall.assessments.session_endpoints import session_out
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.http import IfMatch, blind_index, no_store, pii_keyring, set_etag
 
