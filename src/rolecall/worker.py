@@ -20,7 +20,7 @@ from rolecall.assessments import vendor_handlers  # noqa: F401 - registers the v
 from rolecall.assessments.outbound import outbound_policy
 from rolecall.assessments.partner import base_url, deliver_callbacks
 from rolecall.assessments.service import finish_overdue, refresh_flags
-from rolecall.assessments.vendors import poll_vendor_sessions
+from rolecall.assessments.vendor_polling import poll_vendor_sessions
 from rolecall.board import handlers as board_handlers  # noqa: F401 - registers the board's consumers
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials

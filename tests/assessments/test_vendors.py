@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.assessments import outbound, partner, vendors
+from rolecall.assessments import outbound, partner, vendor_polling, vendors
 from rolecall.assessments.models import AssessmentSession, AssessmentVendor
 from rolecall.audit.models import AuditEntry
 from rolecall.platform.db import transaction
@@ -104,7 +104,7 @@ async def wake(client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock, **
 
 
 async def poll(app: FastAPI, policy: outbound.Outbound) -> dict[str, int]:
-    return await vendors.poll_vendor_sessions(
+    return await vendor_polling.poll_vendor_sessions(
         app.state.sessionmaker, app.state.pii_keyring, app.state.blind_index, policy, base=BASE
     )
 
