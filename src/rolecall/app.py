@@ -17,6 +17,7 @@ from rolecall.assessments.link_endpoints import candidate_router as assessment_l
 from rolecall.assessments.outbound import outbound_policy
 from rolecall.assessments.pages import router as assessment_pages
 from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
+from rolecall.assessments.review_pages import router as assessment_review_pages
 from rolecall.assessments.session_endpoints import router as assessment_session_router
 from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
 from rolecall.audit.endpoints import router as audit_router
@@ -91,6 +92,7 @@ PAGE_ROUTERS = (
     candidate_scorecard_pages,
     candidate_offer_pages,
     assessment_pages,
+    assessment_review_pages,
     assessment_candidate_pages,
     job_list_pages,
     job_pages,
