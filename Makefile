@@ -38,6 +38,7 @@ run: demo
 	@echo "  role guides              http://$(HOST):$(PORT)/roles"
 	@echo "  job-description tool     http://$(HOST):$(PORT)/tools/job-description"
 	@echo "  staff app (sign in)      http://$(HOST):$(PORT)/app    with a demo account above"
+	@echo "  assessments (staff)      http://$(HOST):$(PORT)/app/assessments    results, marking, the bank"
 	@echo "  API docs                 http://$(HOST):$(PORT)/docs"
 	$(BIN)/rolecall serve --host $(HOST) --port $(PORT)
 
