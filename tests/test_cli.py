@@ -250,7 +250,9 @@ def test_demo_has_candidates_in_every_stage_of_the_lead_job(database_url: str, t
         "scored",
     ]
     totals = [total for status, total in sessions if status == "scored"]
-    assert len(set(totals)) == len(totals), "each demo candidate scored differently"
+    assert all(total is not None and 0 <= total <= 100 for total in totals)
+    # Each draw is seeded at random, so two of them may tie; answering 90% and 55% right never do.
+    assert max(t for t in totals if t is not None) > min(t for t in totals if t is not None)
 
 
 async def demo_assessments(url: str) -> list[tuple[str, float | None]]:
