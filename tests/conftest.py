@@ -78,6 +78,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         issuer="http://rolecall.test",
         search_index_path=tmp_path / "search-index",
         file_store_path=tmp_path / "files",
+        mail_outbox_dir=tmp_path / "mail",
         search_sync_seconds=0,  # tests sync the index explicitly (see tests.factories.publish)
         public_base_url="http://rolecall.test",
         gc_freeze=False,  # a collection per app start would cost minutes over the suite

@@ -227,8 +227,24 @@ def apply_form(
 
 
 async def apply(client: httpx.AsyncClient, posting_id: str, **kwargs: Any) -> dict[str, Any]:
-    """Apply to an open posting through the public endpoint; returns the 201 body."""
-    response = await client.post(f"/v1/board/postings/{posting_id}/applications", **apply_form(**kwargs))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
+    """Apply to an open posting through the public endpoint, then read the status link from the e-mail
+    the applicant receives; returns the answer with the application's id and its link added."""
+    from tests.mail import send_mail, status_token
+
+    email = kwargs.pop("email", None) or f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    response = await client.post(
+        f"/v1/board/postings/{posting_id}/applications", **apply_form(email=email, **kwargs)
+    )
+    assert response.status_code == 202, response.text
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    token = status_token(await send_mail(transport.app), email)  # type: ignore[arg-type]
+    status = await client.get(f"/v1/application-status/{token}")
+    assert status.status_code == 200, status.text
+    body: dict[str, Any] = {
+        **response.json(),
+        "application_id": status.json()["application_id"],
+        "status_token": token,
+        "status_url": f"/v1/application-status/{token}",
+    }
     return body

@@ -17,7 +17,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from rolecall.notifications import service as notifications
 from rolecall.platform.clock import utcnow
+from rolecall.platform.db import transaction
+from rolecall.platform.tenancy import bind_organisation
 from rolecall.roles.library.loader import load_library
 from tests.factories import PASSWORD, Tenant, create_candidate, create_job, create_user, move_application
 from tests.offers.support import approved_offer, draft_offer, offer_body, sent_offer
@@ -41,6 +44,9 @@ PARAM_KINDS = {
     "session_id": "assessment_session",
     "key_id": "assessment_partner_key",
     "vendor_id": "assessment_vendor",
+    "endpoint_id": "webhook_endpoint",
+    "delivery_id": "webhook_delivery",
+    "message_id": "notification_message",
 }
 # Path parameters that name no tenant's object (shared library data, a level, a version number): the
 # same value is used in every call. A route with only these is not tenant data and is not walked.
@@ -50,6 +56,7 @@ FIXED_PARAMS = {
     "number": "1",
     "outcome": "rejected",
     "position": "0",
+    "name": "rejection",  # a template's name: the same defaults for every organisation
 }
 # Operations that change their object's state so that a later operation could no longer succeed on
 # it (reject, withdraw, cancel, offer answers, erasure) each get an object of their own, in the state
@@ -77,6 +84,10 @@ ROUTE_KINDS: dict[tuple[str, str], dict[str, str]] = {
         "session_id": "assessment_session_marking"
     },
     ("GET", "/v1/assessments/sessions/{session_id}/vendor"): {"session_id": "assessment_session_vendor"},
+    ("DELETE", "/v1/webhooks/endpoints/{endpoint_id}"): {"endpoint_id": "webhook_endpoint_to_delete"},
+    ("POST", "/v1/notifications/messages/{message_id}/cancel"): {
+        "message_id": "notification_message_to_cancel"
+    },
 }
 # Operations that call a third party: in the walk that party is unreachable, so the owner's own call
 # answers this status once it got past the lookup (which is what the walk needs to know).
@@ -142,6 +153,11 @@ READ_AS_OWNER = {
     },
     "assessment_partner_key": "/v1/assessments/partner-keys",
     "assessment_vendor": "/v1/assessments/vendors/{id}",
+    "webhook_endpoint": "/v1/webhooks/endpoints/{id}",
+    "webhook_endpoint_to_delete": "/v1/webhooks/endpoints/{id}",
+    "webhook_delivery": "/v1/webhooks/endpoints/{webhook_endpoint}/deliveries/{id}",
+    "notification_message": "/v1/notifications/messages/{id}",
+    "notification_message_to_cancel": "/v1/notifications/messages/{id}",
 }
 # Objects that no path parameter names but that a request body refers to (created in `objects_of`).
 BODY_KINDS = {"candidate_duplicate"}
@@ -208,6 +224,12 @@ BODY_OVERRIDES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/assessments/sessions/{session_id}/marks/{position}"): {
         "awarded": {"Names where the boundary goes": 1}
     },
+    ("PATCH", "/v1/webhooks/endpoints/{endpoint_id}"): {"description": "Walk endpoint, renamed"},
+    ("POST", "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"): {"overlap_seconds": 60},
+    ("POST", "/v1/webhooks/endpoints/{endpoint_id}/replay"): lambda _mine: {
+        "since": (utcnow() - timedelta(hours=1)).isoformat(),
+        "until": (utcnow() + timedelta(hours=1)).isoformat(),
+    },
 }
 # Multipart uploads, keyed (method, path): the files sent in all three calls.
 WALK_RESUME = ("cv.txt", b"Walk resume: Python", "text/plain")
@@ -272,8 +294,64 @@ async def objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str
         "talent_pool": pool.json()["id"],
     }
     objects.update(await pipeline_objects_of(client, tenant, job["role_profile_id"]))
+    objects.update(await webhook_objects_of(client, tenant))
+    objects.update(await notification_objects_of(client, tenant, candidate_id))
     assert set(objects) == set(PARAM_KINDS.values()) | BODY_KINDS | ROUTE_KIND_VALUES == set(READ_AS_OWNER)
     return objects
+
+
+async def notification_objects_of(
+    client: httpx.AsyncClient, tenant: Tenant, candidate_id: str
+) -> dict[str, str]:
+    """Two queued e-mails to the candidate (a rejection waiting for its delay is the usual kind)."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app: Any = transport.app
+    found: dict[str, str] = {}
+    async with transaction(app.state.sessionmaker) as session:
+        bind_organisation(session, tenant.organisation_id)
+        for kind in ("notification_message", "notification_message_to_cancel"):
+            row = await notifications.queue(
+                session,
+                tenant.organisation_id,
+                event_id=uuid.uuid4(),
+                template="rejection",
+                recipient=notifications.Recipient("candidate", uuid.UUID(candidate_id)),
+                context={},
+                send_after=utcnow() + timedelta(days=1),
+            )
+            assert row is not None
+            found[kind] = str(row.id)
+    return found
+
+
+async def webhook_objects_of(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str]:
+    """Two webhook endpoints (a literal public address: no DNS in the walk) and a delivery, queued by
+    replaying the tenant's events so far."""
+    endpoints = []
+    for _ in range(2):
+        response = await client.post(
+            "/v1/webhooks/endpoints",
+            headers=tenant.headers,
+            json={"url": "https://93.184.215.14/walk", "event_types": ["*"]},
+        )
+        assert response.status_code == 201, response.text
+        endpoints.append(response.json()["id"])
+    window = {
+        "since": (utcnow() - timedelta(hours=1)).isoformat(),
+        "until": (utcnow() + timedelta(hours=1)).isoformat(),
+    }
+    replayed = await client.post(
+        f"/v1/webhooks/endpoints/{endpoints[0]}/replay", headers=tenant.headers, json=window
+    )
+    assert replayed.status_code == 202, replayed.text
+    deliveries = await client.get(f"/v1/webhooks/endpoints/{endpoints[0]}/deliveries", headers=tenant.headers)
+    assert deliveries.json()["items"], "the walk's objects wrote no public events"
+    return {
+        "webhook_endpoint": endpoints[0],
+        "webhook_endpoint_to_delete": endpoints[1],
+        "webhook_delivery": deliveries.json()["items"][0]["id"],
+    }
 
 
 def interview_body(interviewer_id: str) -> dict[str, Any]:

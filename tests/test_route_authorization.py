@@ -38,7 +38,8 @@ EXPECTED_PUBLIC = {
     ("GET", "/v1/board/{org_slug}/feed.rss"),
     ("GET", "/v1/board/{org_slug}/sitemap.xml"),
     # Applying (docs/pipeline.md#applying): the form of an open posting, the apply route (rate
-    # limited, honeypot), and the candidate's status link, whose 256-bit token is the credential.
+    # limited, honeypot, the same answer for everyone; the status link goes by e-mail), and the
+    # candidate's status link, whose 256-bit token is the credential.
     ("GET", "/v1/board/postings/{posting_id}/application-form"),
     ("POST", "/v1/board/postings/{posting_id}/applications"),
     ("GET", "/v1/application-status/{token}"),
@@ -61,6 +62,9 @@ EXPECTED_PUBLIC = {
     ("GET", "/partner/greenhouse/v1/test_status"),
     ("POST", "/partner/greenhouse/v1/response_error"),
     ("PATCH", "/partner/vendors/{vendor_id}/callback/{session_id}/{signature}"),
+    # The event catalogue (docs/webhooks.md, docs/events.md): the published contract, type names and
+    # JSON Schemas only, the same for every organisation.
+    ("GET", "/v1/events/types"),
 }
 # Public web pages (docs/web.md): candidates and visitors use them without an account. The staff
 # app's sign-in form is the only public page under /app.
@@ -84,6 +88,8 @@ EXPECTED_PUBLIC_PAGES = {
     # the status token as the credential).
     ("GET", "/jobs/{posting_id}/apply"),
     ("POST", "/jobs/{posting_id}/apply"),
+    # The same confirmation for everyone who applies: the status link goes by e-mail (docs/email.md).
+    ("GET", "/jobs/{posting_id}/apply/received"),
     ("GET", "/status/{token}"),
     ("GET", "/status/{token}/withdraw"),
     ("POST", "/status/{token}/withdraw"),

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from rolecall.platform.db import transaction
 from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.events.outbox import record_event
-from rolecall.platform.events.registry import registry
+from rolecall.platform.events.registry import ALL, registry
 from rolecall.platform.idempotency import IdempotencyRecord
 from rolecall.platform.tenancy import all_tenants, bind_organisation
 from rolecall.worker import housekeeping, run_worker
@@ -159,9 +160,10 @@ async def test_worker_process_delivers_events_and_stops_cleanly(
     handled: list[tuple[uuid.UUID, uuid.UUID]] = []
 
     async def handler(session: AsyncSession, event: CloudEvent) -> None:
-        handled.append((event.id, event.organisationid))
+        if event.type == event_type:
+            handled.append((event.id, event.organisationid))
 
-    registry.register(event_type, name="worker-probe")(handler)
+    registry.subscribe_all(name="worker-probe")(handler)
     stop = asyncio.Event()
     worker = asyncio.create_task(
         run_worker(settings.model_copy(update={"outbox_poll_seconds": 0.05}), stop=stop)
@@ -178,7 +180,7 @@ async def test_worker_process_delivers_events_and_stops_cleanly(
         stop.set()
         await asyncio.wait_for(worker, timeout=5)
     finally:
-        registry.unregister(event_type, "worker-probe")
+        registry.unregister(ALL, "worker-probe")
         if not worker.done():
             worker.cancel()
     async with transaction(sessionmaker) as session:
@@ -259,14 +261,15 @@ async def test_housekeeping_deletes_delivered_events_past_retention_and_keeps_pe
     tenant: Tenant,
     clock: FrozenClock,
 ) -> None:
+    from rolecall.identity.events import UserCreated
     from rolecall.platform.events.models import ProcessedEvent
     from rolecall.platform.events.registry import HandlerRegistry
     from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 
     local = HandlerRegistry()
 
-    @local.register("user.created", name="test.receipt")
-    async def _receipt(session: AsyncSession, event: CloudEvent) -> None:
+    @local.subscribe(UserCreated, name="test.receipt")
+    async def _receipt(session: AsyncSession, event: UserCreated) -> None:
         return None
 
     dispatcher = OutboxDispatcher(sessionmaker, InProcessRelay(sessionmaker, local))
@@ -285,7 +288,7 @@ async def test_housekeeping_deletes_delivered_events_past_retention_and_keeps_pe
     assert await rows(sessionmaker, ProcessedEvent) == []
 
 
-async def test_hiring_jobs_expire_offers_and_apply_retention_on_their_own(
+async def test_scheduled_jobs_expire_offers_and_apply_retention_at_most_hourly(
     client: httpx.AsyncClient,
     app: FastAPI,
     tenant: Tenant,
@@ -293,18 +296,21 @@ async def test_hiring_jobs_expire_offers_and_apply_retention_on_their_own(
     settings: Settings,
     clock: FrozenClock,
 ) -> None:
-    from rolecall.worker import hiring_jobs
+    from rolecall.worker import run_scheduled_jobs
     from tests.offers.support import application_at_offer, sent_offer
 
     application = await application_at_offer(client, app, tenant)
     offer = await sent_offer(client, tenant, application)
-    nothing, retained = await hiring_jobs(sessionmaker, settings, retention=True)
+    last_runs: dict[str, datetime] = {}
+    nothing = await run_scheduled_jobs(sessionmaker, settings, last_runs)
     assert nothing["offers_expired"] == 0
-    assert retained is True
+    assert "retention" in last_runs  # it ran to the end
+    counts = await run_scheduled_jobs(sessionmaker, settings, last_runs)
+    assert "candidates_erased" not in counts  # retention waits an hour after its last run
     clock.advance(days=8)  # the default validity is seven days
-    counts, _ = await hiring_jobs(sessionmaker, settings, retention=False)
+    counts = await run_scheduled_jobs(sessionmaker, settings, last_runs)
     assert counts["offers_expired"] == 1
-    assert "candidates_erased" not in counts
+    assert "candidates_erased" in counts
     login_again = await client.post(
         "/v1/oauth/token",
         data={"grant_type": "password", "username": tenant.admin_email, "password": PASSWORD},

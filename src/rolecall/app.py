@@ -11,58 +11,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from rolecall import __version__
-from rolecall.assessments.candidate_pages import router as assessment_candidate_pages
-from rolecall.assessments.endpoints import router as assessments_router
-from rolecall.assessments.link_endpoints import candidate_router as assessment_link_router
 from rolecall.assessments.outbound import outbound_policy
-from rolecall.assessments.pages import router as assessment_pages
-from rolecall.assessments.partner_endpoints import partner_keys_router, partner_router
-from rolecall.assessments.review_pages import router as assessment_review_pages
-from rolecall.assessments.session_endpoints import router as assessment_session_router
-from rolecall.assessments.vendor_endpoints import vendor_callback_router, vendors_router
-from rolecall.audit.endpoints import router as audit_router
-from rolecall.board.endpoints import router as board_router
 from rolecall.board.indexes import open_search_index
-from rolecall.board.pages import router as board_pages
-from rolecall.candidates.endpoints import router as candidates_router
-from rolecall.candidates.pages import router as candidate_pages
 from rolecall.config import Settings, get_settings
 from rolecall.identity.auth import authenticate_bearer, authenticate_page
-from rolecall.identity.endpoints import router as identity_router
-from rolecall.identity.oauth_endpoints import router as oauth_router
-from rolecall.identity.pages import router as identity_pages
 from rolecall.identity.permissions import SCOPES
 from rolecall.identity.tokens import KeyRing
-from rolecall.identity.user_pages import router as user_pages
-from rolecall.interviews.candidate_pages import router as candidate_scorecard_pages
-from rolecall.interviews.endpoints import router as interviews_router
-from rolecall.interviews.pages import router as interview_pages
-from rolecall.jobs.endpoints import router as jobs_router
-from rolecall.jobs.generator_pages import router as generator_pages
-from rolecall.jobs.pages import router as job_pages
-from rolecall.jobs.settings_pages import router as job_settings_pages
-from rolecall.observability.endpoints import router as ops_router
-from rolecall.offers.candidate_pages import router as candidate_offer_pages
-from rolecall.offers.endpoints import router as offers_router
-from rolecall.offers.pages import router as offer_pages
-from rolecall.pipeline.analytics_endpoints import router as analytics_router
-from rolecall.pipeline.analytics_pages import router as analytics_pages
-from rolecall.pipeline.candidate_pages import router as candidate_application_pages
-from rolecall.pipeline.endpoints import router as pipeline_router
-from rolecall.pipeline.job_list_pages import router as job_list_pages
-from rolecall.pipeline.pages import router as pipeline_board_pages
-from rolecall.pipeline.public_endpoints import router as apply_router
-from rolecall.pipeline.public_pages import router as apply_pages
-from rolecall.pipeline.settings_pages import router as pipeline_settings_pages
+from rolecall.platform.contexts import discover
 from rolecall.platform.cors import ReadOnlyCorsMiddleware
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from rolecall.privacy.endpoints import router as privacy_router
-from rolecall.roles.endpoints import router as roles_router
-from rolecall.roles.pages import router as role_pages
 from rolecall.web.compression import PageGzipMiddleware
 from rolecall.web.errors import install_page_errors, server_error_page
 from rolecall.web.pages import router as web_pages
@@ -71,31 +32,6 @@ from rolecall.worker import BackgroundJobs
 # Routes that take files (multipart): they get ROLECALL_MAX_UPLOAD_BYTES instead of the JSON limit.
 UPLOAD_PATHS = re.compile(
     r"/v1/board/postings/[^/]+/applications|/v1/candidates/[^/]+/files|/jobs/[^/]+/apply"
-)
-
-PAGE_ROUTERS = (
-    web_pages,
-    board_pages,
-    identity_pages,
-    analytics_pages,
-    job_settings_pages,
-    pipeline_settings_pages,
-    user_pages,
-    offer_pages,
-    apply_pages,
-    pipeline_board_pages,
-    role_pages,
-    generator_pages,
-    interview_pages,
-    candidate_pages,
-    candidate_application_pages,
-    candidate_scorecard_pages,
-    candidate_offer_pages,
-    assessment_pages,
-    assessment_review_pages,
-    assessment_candidate_pages,
-    job_list_pages,
-    job_pages,
 )
 
 DESCRIPTION = """
@@ -173,33 +109,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index_sync = index_sync
 
     install_problem_handlers(app)
-    for router in (
-        ops_router,
-        oauth_router,
-        identity_router,
-        audit_router,
-        roles_router,
-        jobs_router,
-        board_router,
-        candidates_router,
-        pipeline_router,
-        apply_router,
-        analytics_router,
-        interviews_router,
-        offers_router,
-        assessments_router,
-        assessment_session_router,
-        assessment_link_router,
-        partner_keys_router,
-        partner_router,
-        vendors_router,
-        vendor_callback_router,
-        privacy_router,
-    ):
-        app.include_router(router)
+    # Every context declares its routers in its context.py (rolecall.platform.contexts).
+    contexts = discover()
+    for context in contexts:
+        for router in context.routers:
+            app.include_router(router)
     # Web pages: the same services as the routers above, answered as HTML (not in the OpenAPI document).
-    for pages in PAGE_ROUTERS:
-        app.include_router(pages)
+    app.include_router(web_pages)
+    for context in contexts:
+        for pages in context.pages:
+            app.include_router(pages)
     install_page_errors(app)
 
     # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.

@@ -212,11 +212,8 @@ def rotate_keys(
     batch_size: Annotated[int, typer.Option(min=1, help="Candidates per transaction")] = 200,
 ) -> None:
     """Re-encrypt personal data under the active PII key (online; safe to re-run after an interruption)."""
-    from rolecall.assessments import service as assessments
     from rolecall.candidates.keys import rotate_candidate_keys
-    from rolecall.interviews import service as interviews
-    from rolecall.offers import service as offers
-    from rolecall.pipeline import service as pipeline
+    from rolecall.platform.contexts import personal_data_ports
 
     settings = _settings()
     keyring = settings.pii_keyring()
@@ -227,8 +224,11 @@ def rotate_keys(
             maker = create_sessionmaker(engine)
             report = await rotate_candidate_keys(maker, keyring, batch_size=batch_size)
             others = report.files + report.notes
-            for context in (pipeline, interviews, offers, assessments):
-                others += await context.rotate_keys(maker, keyring, batch_size=batch_size)
+            # The person record is rotated above (its report has the detail printed below); every
+            # other context's sealed values through its declared personal-data port.
+            for port in personal_data_ports():
+                if port.export_candidate is not None:
+                    others += await port.rotate_keys(maker, keyring, batch_size=batch_size)
             return report.fields, report.candidates, report.current, others
         finally:
             await engine.dispose()
@@ -236,6 +236,66 @@ def rotate_keys(
     fields, candidates, current, others = asyncio.run(run())
     typer.echo(f"rotated {fields} fields in {candidates} candidates; {current} candidates already current")
     typer.echo(f"rotated {others} other sealed values (files, notes, answers, scorecards, offers)")
+
+
+events_app = typer.Typer(
+    help="Domain events: the published catalogue, dead letters (docs/events-broker.md).", no_args_is_help=True
+)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("catalogue")
+def events_catalogue() -> None:
+    """Print the event catalogue as Markdown (what docs/events.md holds)."""
+    from rolecall.platform.contexts import discover
+    from rolecall.platform.events.catalogue_doc import render
+
+    discover()
+    typer.echo(render(), nl=False)
+
+
+@events_app.command("requeue")
+def events_requeue(
+    handler: Annotated[
+        str | None, typer.Option(help="Only this handler's dead-letter queue (broker mode)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Move at most this many")] = None,
+) -> None:
+    """Send dead letters back: outbox rows at the attempt limit get fresh attempts, and with
+    ROLECALL_BROKER_URL, messages in the handlers' dead-letter queues go back to their queues."""
+    from rolecall.platform.contexts import discover
+    from rolecall.platform.events.broker import BrokerConfig
+    from rolecall.platform.events.dead_letters import requeue
+    from rolecall.platform.events.registry import registry
+
+    settings = _settings()
+    discover()  # subscribes every context's handlers: their names are the queues' names
+
+    async def run() -> tuple[int, dict[str, int]]:
+        engine = create_engine(settings.database_url)
+        try:
+            done = await requeue(
+                create_sessionmaker(engine),
+                registry,
+                max_attempts=settings.outbox_max_attempts,
+                broker=BrokerConfig.from_settings(settings),
+                handler=handler,
+                limit=limit,
+            )
+        finally:
+            await engine.dispose()
+        return done.outbox, done.broker
+
+    try:
+        outbox, broker = asyncio.run(run())
+    except ValueError as exc:
+        _fail(str(exc))
+    if handler is None:
+        typer.echo(f"outbox: {outbox} events given fresh attempts")
+    for name, count in sorted(broker.items()):
+        typer.echo(f"{name}: {count} dead letters requeued")
+    if not outbox and not broker:
+        typer.echo("nothing to requeue")
 
 
 def main() -> None:  # pragma: no cover - console entry point

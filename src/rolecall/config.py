@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=10, ge=1)
     outbox_retention_days: int = Field(default=7, ge=1)
 
+    # --- RabbitMQ relay (issue 12, broker helper) ---
+    # amqp://user:password@host:5672/vhost; set, `rolecall worker` publishes the outbox to RabbitMQ and
+    # consumes it there (see docs/events-broker.md); unset, handlers run in process (embedded mode).
+    broker_url: SecretStr | None = None
+    broker_exchange: str = Field(default="rolecall.events", min_length=1, max_length=200)
+    # Queues are named <prefix>.<handler name> (and .retry / .dead beside them).
+    broker_queue_prefix: str = Field(default="rolecall", min_length=1, max_length=100)
+    broker_prefetch: int = Field(default=32, ge=1, le=10_000)
+    # Deliveries of one message to one handler before it goes to the handler's dead-letter queue.
+    broker_max_attempts: int = Field(default=5, ge=1, le=100)
+    # First retry delay; it doubles per attempt, capped at broker_retry_max_seconds.
+    broker_retry_seconds: float = Field(default=1.0, gt=0)
+    broker_retry_max_seconds: float = Field(default=300.0, gt=0)
+    # --- end RabbitMQ relay ---
+
     # Personal-data encryption keys, "kid:base64key,kid:base64key" with the active key first; unset,
     # one key is derived from secret_key (fine for embedded mode; set explicit keys in production so
     # the secret key and the data keys can be rotated independently).
@@ -75,6 +90,32 @@ class Settings(BaseSettings):
     # Applications accepted from one client address per hour on the public apply endpoint.
     apply_rate_per_hour: int = Field(default=20, ge=1, le=100_000)
 
+    # --- incremental sync and rate limits (issue 12, sync/rate-limit helper) ---
+    # The longest a write transaction may stay open: updated_since watermarks stay this far behind
+    # the request time so a row stamped before a read and committed after it is not missed.
+    sync_safety_seconds: float = Field(default=10.0, ge=0, le=3600)
+    # redis://host:6379/0 shared by every API process for rate limits; unset, counts are per process.
+    redis_url: SecretStr | None = None
+    rate_limit_enabled: bool = True
+    # Prefix of the rate-limit keys in Redis (several deployments may share one Redis).
+    rate_limit_key_prefix: str = Field(default="rolecall", min_length=1, max_length=100)
+    # Public board API and board pages: requests per minute per client address (anonymous callers).
+    rate_limit_board_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    # The same routes called with an access token: requests per minute per API client or user.
+    rate_limit_client_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # --- end incremental sync and rate limits ---
+
+    # --- e-mail (rolecall.notifications, docs/email.md) ---
+    # smtp://user:pass@host:587 (STARTTLS when offered; add ?starttls=require to insist) or
+    # smtps://user:pass@host:465 (implicit TLS). Unset: messages are written as .eml files to
+    # mail_outbox_dir (development and embedded mode; shown at /app/dev/mail in development).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Rolecall <no-reply@rolecall.invalid>"
+    mail_outbox_dir: Path = Path("var/mail")
+    # How often the sender looks for due messages when run as its own loop (seconds).
+    mail_poll_seconds: float = Field(default=5.0, gt=0)
+    # --- end e-mail ---
+
     search_backend: Literal["tantivy", "database"] = "tantivy"
     search_index_path: Path = Path("var/search-index")
     search_sync_seconds: float = Field(default=0.5, ge=0)  # 0 turns the background index sync off
@@ -87,6 +128,25 @@ class Settings(BaseSettings):
     # Hosts of assessment partners and vendors that may resolve to private addresses (on-premise
     # systems, tests), comma-separated; without them only public https addresses are called.
     assessment_partner_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # --- webhooks and the event feed (rolecall.webhooks, docs/webhooks.md) ---
+    # Webhook targets that may resolve to private or loopback addresses (on-premise receivers, tests):
+    # comma-separated host names and CIDR blocks; they may also use plain http.
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Deliveries sent at once by one delivery round, and leased per round.
+    webhook_concurrency: int = Field(default=20, ge=1, le=500)
+    webhook_batch_size: int = Field(default=200, ge=1, le=10_000)
+    # An endpoint is disabled once it has failed without a success for this long, or once this many
+    # events in a row used up all their attempts.
+    webhook_disable_after_hours: int = Field(default=72, ge=1)
+    webhook_disable_after_failed_events: int = Field(default=10, ge=1)
+    # Finished deliveries (and their attempts) are kept in the delivery log this long.
+    webhook_log_retention_days: int = Field(default=30, ge=1)
+    # GET /v1/events shows an event only once it is this old, so a transaction that commits late
+    # cannot slip an older id behind a client's cursor.
+    event_feed_settle_seconds: float = Field(default=5.0, ge=0, le=300)
+    # --- end webhooks ---
 
     # Freeze the objects alive at start-up out of the garbage collector's full passes (see app.py).
     gc_freeze: bool = True
@@ -112,7 +172,7 @@ class Settings(BaseSettings):
     def _origins(cls, value: Any) -> tuple[str, ...]:
         return parse_origins(value)
 
-    @field_validator("assessment_partner_allowed_hosts", mode="before")
+    @field_validator("assessment_partner_allowed_hosts", "webhook_allowed_hosts", mode="before")
     @classmethod
     def _hosts(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, str):

@@ -28,6 +28,7 @@ from rolecall.identity.models import (
 )
 from rolecall.interviews.models import Interview, Scorecard
 from rolecall.jobs.models import Job, JobSettings
+from rolecall.notifications import models as _notifications  # noqa: F401 - the e-mail tables
 from rolecall.offers.models import HireSaga, Offer, OfferApproval, OfferVersion
 from rolecall.pipeline.models import Application, ApplicationTransition, PipelineSettings
 from rolecall.platform.db import Base
@@ -35,6 +36,7 @@ from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
 from rolecall.platform.idempotency import IdempotencyRecord
 from rolecall.privacy.models import RetentionRule
 from rolecall.roles.models import RoleProfileRecord, RoleProfileVersion
+from rolecall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -83,4 +85,7 @@ __all__ = [
     "TalentPool",
     "TalentPoolMember",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -11,37 +11,26 @@ import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.assessments import handlers as assessment_handlers  # noqa: F401 - registers its consumers
-from rolecall.assessments import vendor_handlers  # noqa: F401 - registers the vendor invitation
-from rolecall.assessments.outbound import outbound_policy
-from rolecall.assessments.partner import base_url, deliver_callbacks
-from rolecall.assessments.service import finish_overdue, refresh_flags
-from rolecall.assessments.vendor_polling import poll_vendor_sessions
-from rolecall.board import handlers as board_handlers  # noqa: F401 - registers the board's consumers
 from rolecall.config import Settings
 from rolecall.identity.housekeeping import purge_expired_credentials
 from rolecall.identity.tokens import KeyRing
-from rolecall.interviews import handlers as interview_handlers  # noqa: F401 - registers its consumers
-from rolecall.jobs import handlers as job_handlers  # noqa: F401 - registers the jobs context's consumers
-from rolecall.offers import handlers as offer_handlers  # noqa: F401 - registers the hire saga
-from rolecall.offers.saga import resume_sagas
-from rolecall.offers.service import expire_offers
-from rolecall.pipeline import handlers as pipeline_handlers  # noqa: F401 - registers the pipeline's consumers
 from rolecall.platform.clock import utcnow
+from rolecall.platform.contexts import JobScope, ScheduledJob, discover
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.events.broker import BrokerConfig
+from rolecall.platform.events.consumer import BrokerRuntime, start_broker
 from rolecall.platform.events.outbox import purge_dispatched
 from rolecall.platform.events.registry import registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
-from rolecall.privacy.retention import apply_retention
 
 log = structlog.get_logger("rolecall.worker")
 HOUSEKEEPING_SECONDS = 300.0
-RETENTION_INTERVAL = timedelta(hours=1)
 STOP_GRACE_SECONDS = 20.0
 
 
@@ -78,35 +67,36 @@ async def _run(name: str, job: Callable[[], Awaitable[dict[str, int] | int]]) ->
     return result if isinstance(result, dict) else {name: result}
 
 
-async def hiring_jobs(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, retention: bool
-) -> tuple[dict[str, int], bool]:
-    """The pipeline's scheduled work: expire sent offers, finish stalled hire sagas, apply retention.
+def scheduled_jobs() -> list[ScheduledJob]:
+    """Every context's declared periodic work, in context order."""
+    return [job for context in discover() for job in context.jobs]
+
+
+async def run_scheduled_jobs(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    last_runs: dict[str, datetime] | None = None,
+) -> dict[str, int]:
+    """Run the contexts' scheduled jobs that are due: offer expiry, stalled sagas, overdue assessments,
+    partner callbacks, retention (hourly)...
 
     Each job runs on its own (in its own transactions, per organisation where it matters), so one
-    failing does not hold the others back; the next round tries again. Returns the counts and
-    whether retention ran to the end.
+    failing does not hold the others back; the next round tries again. A job with ``every`` runs at
+    most that often, counted from its last *successful* run, which ``last_runs`` records (a failed
+    run is retried next round, not a whole period later). Returns the counts for the log.
     """
     counts: dict[str, int] = {}
-    keyring, index = settings.pii_keyring(), settings.blind_index()
-    policy = outbound_policy(settings.assessment_partner_allowed_hosts)
-    public = base_url(settings.public_base_url, settings.issuer)
-    for name, job in (
-        ("offers_expired", lambda: expire_offers(sessionmaker)),
-        ("sagas_resumed", lambda: resume_sagas(sessionmaker)),
-        ("assessments_finished", lambda: finish_overdue(sessionmaker, keyring)),
-        ("assessment_items_reflagged", lambda: refresh_flags(sessionmaker)),
-        ("partner_callbacks", lambda: deliver_callbacks(sessionmaker, keyring, policy)),
-        ("vendor_polls", lambda: poll_vendor_sessions(sessionmaker, keyring, index, policy, base=public)),
-    ):
-        counts.update(await _run(name, job) or {})
-    retained = False
-    if retention:
-        keyring, store = settings.pii_keyring(), settings.file_store()
-        done = await _run("retention", lambda: apply_retention(sessionmaker, keyring=keyring, store=store))
-        retained = done is not None
-        counts.update(done or {})
-    return counts, retained
+    scope = JobScope(sessionmaker, settings)
+    last_runs = {} if last_runs is None else last_runs
+    for job in scheduled_jobs():
+        previous = last_runs.get(job.name)
+        if job.every is not None and previous is not None and utcnow() - previous < job.every:
+            continue
+        result = await _run(job.name, partial(job.run, scope))
+        if result is not None:
+            last_runs[job.name] = utcnow()
+        counts.update(result or {})
+    return counts
 
 
 class BackgroundJobs:
@@ -116,17 +106,32 @@ class BackgroundJobs:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
+        discover()  # imports every context's handlers modules, which subscribes them
+        # With a broker, the relay publishes to RabbitMQ and this process also consumes there;
+        # without one, handlers run in process (embedded mode). The same handlers run in both.
+        broker = BrokerConfig.from_settings(settings)
+        self.broker: BrokerRuntime | None = start_broker(broker, sessionmaker, registry) if broker else None
         self.dispatcher = OutboxDispatcher(
             sessionmaker,
-            InProcessRelay(sessionmaker, registry),
+            self.broker.relay if self.broker is not None else InProcessRelay(sessionmaker, registry),
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
             max_attempts=settings.outbox_max_attempts,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        if self.broker is not None:
+            await self.broker.start()  # declares the topology and starts consuming
         relay_task = asyncio.create_task(self.dispatcher.run_forever(), name="rolecall-outbox")
-        last_retention: datetime | None = None
+        # Contexts' long-running loops (webhook delivery), stopped by the same event as this one.
+        loops = [
+            asyncio.create_task(
+                loop(self._sessionmaker, self._settings, stop), name=f"rolecall-{context.name}"
+            )
+            for context in discover()
+            for loop in context.loops
+        ]
+        last_runs: dict[str, datetime] = {}
         try:
             while not stop.is_set():
                 try:
@@ -134,13 +139,8 @@ class BackgroundJobs:
                     log.info("housekeeping_done", **counts)
                 except Exception:
                     log.exception("housekeeping_failed")
-                # Retention runs about hourly, counted from its last complete run (a failed run is
-                # retried next round, not an hour later).
-                due = last_retention is None or utcnow() - last_retention >= RETENTION_INTERVAL
-                counts, retained = await hiring_jobs(self._sessionmaker, self._settings, retention=due)
-                log.info("hiring_jobs_done", **counts)
-                if retained:
-                    last_retention = utcnow()
+                counts = await run_scheduled_jobs(self._sessionmaker, self._settings, last_runs)
+                log.info("scheduled_jobs_done", **counts)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_SECONDS)
         finally:
@@ -150,6 +150,14 @@ class BackgroundJobs:
                 await asyncio.wait_for(relay_task, timeout=STOP_GRACE_SECONDS)
             except (TimeoutError, asyncio.CancelledError):
                 log.warning("outbox_relay_cancelled")
+            if loops:
+                stop.set()  # also when this ends by an error: the loops must not outlive it
+                _, pending = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
+                for task in pending:
+                    task.cancel()
+                    log.warning("background_loop_cancelled", task=task.get_name())
+            if self.broker is not None:
+                await self.broker.close()
 
 
 def _stop_on_signals(stop: asyncio.Event) -> list[signal.Signals]:

@@ -83,7 +83,7 @@ async def test_applying_and_staff_routes_never_send_cors_headers(
     applied = await client.post(
         f"/v1/board/postings/{job}/applications", headers={"Origin": ACME}, **apply_form()
     )
-    assert applied.status_code == 201, applied.text
+    assert applied.status_code == 202, applied.text
     staff = await client.get("/v1/jobs", headers={**tenant.headers, "Origin": ACME})
     assert staff.status_code == 200, staff.text
     health = await client.get("/healthz", headers={"Origin": ACME})

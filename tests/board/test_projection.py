@@ -32,7 +32,9 @@ from rolecall.board.models import BoardPosting
 from rolecall.board.search import SearchQuery
 from rolecall.board.tantivy_index import TantivySearchIndex
 from rolecall.config import Settings
+from rolecall.jobs.events import JobEvent
 from rolecall.platform.db import transaction
+from rolecall.platform.events.base import event_class
 from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.models import OutboxEvent
 from rolecall.platform.events.outbox import to_envelope
@@ -63,10 +65,18 @@ async def _events(maker: async_sessionmaker[AsyncSession], job_id: str) -> list[
         return [to_envelope(row) for row in (await session.scalars(stmt)).all()]
 
 
+def _typed(event: CloudEvent) -> JobEvent:
+    """The event as the board's handler receives it from the registry."""
+    cls = event_class(event.type)
+    assert cls is not None
+    assert issubclass(cls, JobEvent)
+    return cls.from_envelope(event)
+
+
 async def _project(maker: async_sessionmaker[AsyncSession], event: CloudEvent) -> None:
     async with transaction(maker) as session:
         bind_organisation(session, event.organisationid)
-        await project_job(session, event)
+        await project_job(session, _typed(event))
 
 
 async def _row(maker: async_sessionmaker[AsyncSession], job_id: str | uuid.UUID) -> BoardPosting | None:
@@ -246,7 +256,7 @@ async def test_the_database_index_changes_in_the_projections_transaction(
     async def project_then_fail() -> None:
         async with transaction(sessionmaker) as session:
             bind_organisation(session, template.organisationid)
-            await project_job(session, opened)
+            await project_job(session, _typed(opened))
             found = await search_documents(session, SearchQuery(q="puffin", facets=False))
             seen.extend(hit.id for hit in found.hits)
             raise RuntimeError("abort")
@@ -261,7 +271,7 @@ async def test_the_database_index_changes_in_the_projections_transaction(
     assert await _database_ids(sessionmaker, "puffin") == [job_id]
     async with transaction(sessionmaker) as session:
         bind_organisation(session, template.organisationid)
-        await project_job(session, closed)
+        await project_job(session, _typed(closed))
         gone = await search_documents(session, SearchQuery(q="puffin", facets=False))
         assert gone.hits == []
     assert await _database_ids(sessionmaker, "puffin") == []
@@ -285,7 +295,7 @@ async def test_an_older_event_racing_a_newer_one_cannot_win(
 
     async with transaction(sessionmaker) as newer:
         bind_organisation(newer, closed.organisationid)
-        await project_job(newer, closed)  # the close is applied, not committed yet
+        await project_job(newer, _typed(closed))  # the close is applied, not committed yet
         older = asyncio.create_task(_project(sessionmaker, updated))
         await _until_blocked(sessionmaker, backend)
     await asyncio.wait_for(older, timeout=30)

@@ -139,8 +139,13 @@ async def test_each_step_is_decided_by_its_role_once(
     ]
     assert approved["approvals"][0]["note"] == "Fair for the level"
     assert_problem(await client.post(f"{path}/approve", headers=tenant.headers), 409, "conflict")
-    types = [event.type for event in await _events(app, offer["id"])]
-    assert types == ["offer.created", "offer.approved"]
+    events = await _events(app, offer["id"])
+    # Each step's approval is an event (the next step's approvers are asked); the last one approves.
+    assert [event.type for event in events] == ["offer.created", "offer.step_approved", "offer.approved"]
+    assert [(e.data["step"], e.data["role"], e.data["decision"]) for e in events[1:]] == [
+        (0, "hiring_manager", "approved"),
+        (1, "admin", "approved"),
+    ]
 
     # The note is sealed at rest.
     async with transaction(app.state.sessionmaker) as session:

@@ -20,6 +20,7 @@ from rolecall.platform.tenancy import all_tenants
 from tests.candidates.test_resumes import make_pdf
 from tests.conftest import FrozenClock
 from tests.factories import Tenant, apply, apply_form, open_job
+from tests.mail import STATUS_LINK, send_mail, status_token, text_of
 from tests.platform.problems import assert_problem
 
 FORM = [
@@ -43,6 +44,11 @@ FORM = [
     {"key": "portfolio", "label": "Portfolio", "type": "file"},
 ]
 GOOD = {"notice": 4, "visa": False, "stack": "Python", "langs": ["English"], "why": "Robots."}
+RECEIVED = {
+    "status": "received",
+    "message": "Thank you, your application was received. We have e-mailed you a link to follow or "
+    "withdraw it; keep that e-mail.",
+}
 RESUME = make_pdf([["Lead back-end engineer, 9 years", "Python, PostgreSQL, Kubernetes, RabbitMQ, Docker"]])
 
 
@@ -75,7 +81,7 @@ async def test_applying_creates_candidate_application_resume_and_match(
         files={"portfolio": b"My portfolio: robots that sort parcels.\n"},
         tracking={"utm_source": "newsletter"},
     )
-    assert result["status_url"] == f"/v1/application-status/{result['status_token']}"
+    assert result["status"] == "received"  # the link came by e-mail (tests.factories.apply)
 
     staff = await client.get(f"/v1/applications/{result['application_id']}", headers=tenant.headers)
     body = staff.json()
@@ -181,27 +187,30 @@ async def test_a_double_submit_creates_one_application_and_reveals_nothing(
     first, second = await asyncio.gather(client.post(url, **same), client.post(url, **same))
     # Two submissions in the same instant: one wins; the other is told it was received (or, if it
     # lost the race on the unique index itself, gets a 409 to retry — which then succeeds quietly).
-    assert {first.status_code, second.status_code} <= {201, 409}, (first.text, second.text)
-    assert 201 in (first.status_code, second.status_code)
+    assert {first.status_code, second.status_code} <= {202, 409}, (first.text, second.text)
+    assert 202 in (first.status_code, second.status_code)
     assert await count(sessionmaker, Application) == 1
     assert await count(sessionmaker, Candidate) == 1
     assert await count(sessionmaker, CandidateFile) == 1  # the loser's resume did not stay behind
     files_dir = app.state.settings.file_store_path
     assert len([p for p in files_dir.rglob("*") if p.is_file()]) == 1
 
-    # Later, written differently: the same success-shaped answer, nothing stored, and a link that
-    # leads nowhere — the apply form does not tell anyone whether this person applied.
+    # The winner's address was mailed its link (and a fresh one if the loser arrived after it).
+    earlier = [STATUS_LINK.search(text_of(m)) for m in await send_mail(app)]
+    earlier_tokens = [match.group(1) for match in earlier if match]
+    assert 1 <= len(earlier_tokens) <= 2
+
+    # Later, written differently: the very same answer, nothing stored — the apply form does not
+    # tell anyone whether this person applied. The address on file gets a fresh link by e-mail.
     later = await client.post(url, **apply_form(email="TWICE@example.com", phone="+49 30 5550000"))
-    assert later.status_code == 201, later.text
-    assert set(later.json()) == {
-        "application_id",
-        "status_url",
-        "status_token",
-        "status_link_expires_at",
-        "message",
-    }
+    assert (later.status_code, later.json()) == (202, RECEIVED)
     assert await count(sessionmaker, Application) == 1
-    assert_problem(await client.get(later.json()["status_url"]), 404)
+    (repeat,) = await send_mail(app)
+    assert repeat["X-Rolecall-Template"] == "application_repeat"
+    token = status_token([repeat], "twice@example.com")
+    assert (await client.get(f"/v1/application-status/{token}")).status_code == 200
+    for replaced in earlier_tokens:
+        assert_problem(await client.get(f"/v1/application-status/{replaced}"), 404)
     # ...and anonymous input added nothing to the person on file (no phone slipped in).
     (person,) = (await client.get("/v1/candidates", headers=tenant.headers)).json()["items"]
     detail = (await client.get(f"/v1/candidates/{person['id']}", headers=tenant.headers)).json()
@@ -241,17 +250,10 @@ async def test_the_honeypot_answers_like_a_success_and_stores_nothing(
     form = apply_form()
     form["files"].append(("website", (None, "http://spam.example", "text/plain")))
     response = await client.post(f"/v1/board/postings/{job['id']}/applications", **form)
-    assert response.status_code == 201
-    assert set(response.json()) == {
-        "application_id",
-        "status_url",
-        "status_token",
-        "status_link_expires_at",
-        "message",
-    }
+    assert (response.status_code, response.json()) == (202, RECEIVED)
     assert await count(sessionmaker, Application) == 0
     assert await count(sessionmaker, Candidate) == 0
-    assert_problem(await client.get(response.json()["status_url"]), 404)
+    assert await send_mail(app) == []  # and nothing is sent
 
 
 async def test_applications_are_rate_limited_per_client_address(
@@ -266,7 +268,7 @@ async def test_applications_are_rate_limited_per_client_address(
     assert int(limited.headers["retry-after"]) > 0
     transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://rolecall.test") as elsewhere:
-        assert (await post(elsewhere, job["id"])).status_code == 201
+        assert (await post(elsewhere, job["id"])).status_code == 202
 
 
 async def test_closed_and_unknown_postings_take_no_applications(

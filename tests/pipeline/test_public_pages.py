@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from rolecall.platform.ratelimit import SlidingWindowLimiter
 from tests.candidates.test_resumes import make_pdf
 from tests.factories import Tenant, deliver, open_job, update_job_settings
+from tests.mail import send_mail, status_token
 
 HOSTILE_LABEL = '<img src=x onerror="alert(1)"> Why "us"?'
 FORM = [
@@ -30,7 +31,7 @@ FORM = [
     {"key": "portfolio", "label": "Portfolio", "type": "file"},
 ]
 RESUME = make_pdf([["Lead back-end engineer, 9 years", "Python, PostgreSQL, Kubernetes"]])
-STATUS_LOCATION = re.compile(r"^/status/[A-Za-z0-9_-]{43}\?new=1$")
+RECEIVED_LOCATION = re.compile(r"^/jobs/[0-9a-f-]{36}/apply/received$")
 
 
 class Controls(HTMLParser):
@@ -186,12 +187,12 @@ async def test_applying_with_a_pdf_resume_creates_an_application_the_api_shows(
     response = await _post(pages, job["id"], _form(**{"tracking.utm_source": "newsletter"}))
     assert response.status_code == 303, response.text
     location = response.headers["location"]
-    assert STATUS_LOCATION.match(location), location
+    assert RECEIVED_LOCATION.match(location), location
     landing = await pages.get(location)
     assert landing.status_code == 200, landing.text
     assert "Application received" in landing.text
-    assert "Bookmark this page: it is your status link" in landing.text
-    assert landing.headers["cache-control"] == "no-store"
+    assert "We have e-mailed you a link" in landing.text
+    assert response.headers["cache-control"] == "no-store"
 
     (listed,) = await _applications(client, tenant, job["id"])
     detail = (await client.get(f"/v1/applications/{listed['id']}", headers=tenant.headers)).json()
@@ -208,8 +209,9 @@ async def test_applying_with_a_pdf_resume_creates_an_application_the_api_shows(
         "grace@example.com",
         "+49 30 5550000",
     )
-    # The page's status link is the API's status link.
-    token = location.removeprefix("/status/").removesuffix("?new=1")
+    # The link e-mailed to the applicant is the API's status link too.
+    token = status_token(await send_mail(app), "grace@example.com")
+    assert (await pages.get(f"/status/{token}")).status_code == 200
     api_status = (await client.get(f"/v1/application-status/{token}")).json()
     assert api_status["application_id"] == listed["id"]
 
@@ -316,19 +318,18 @@ async def test_the_honeypot_and_a_duplicate_look_like_a_success_and_store_nothin
     job = await _job(client, app, tenant)
     bot = await _post(pages, job["id"], _form(website="http://spam.example"))
     assert bot.status_code == 303
-    assert STATUS_LOCATION.match(bot.headers["location"])
+    assert RECEIVED_LOCATION.match(bot.headers["location"])
     assert await _applications(client, tenant, job["id"]) == []
-    # Its link leads nowhere, like the API's decoy status link.
-    landing = await pages.get(bot.headers["location"])
-    assert landing.status_code == 404
-    assert "the status link from your first application is still the one to use" in landing.text
+    assert await send_mail(app) == []  # a bot is told the same and sent nothing
 
     first = await _post(pages, job["id"], _form(email="twice@example.com"))
     second = await _post(pages, job["id"], _form(email="TWICE@example.com", full_name="Someone Else"))
     assert (first.status_code, second.status_code) == (303, 303)
-    assert STATUS_LOCATION.match(second.headers["location"])
-    assert first.headers["location"] != second.headers["location"]
+    assert first.headers["location"] == second.headers["location"] == bot.headers["location"]
     assert len(await _applications(client, tenant, job["id"])) == 1
+    sent = await send_mail(app)
+    templates = sorted(str(m["X-Rolecall-Template"]) for m in sent)
+    assert templates == ["application_received", "application_repeat"]
 
 
 async def test_the_apply_page_shares_the_api_rate_limit_and_says_how_long_to_wait(

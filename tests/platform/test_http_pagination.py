@@ -21,7 +21,7 @@ async def walk(client: httpx.AsyncClient, tenant: Tenant, limit: int) -> list[di
         response = await client.get("/v1/users", headers=tenant.headers, params=params)
         assert response.status_code == 200, response.text
         page = response.json()
-        assert set(page) == {"items", "next_cursor"}
+        assert set(page) == {"items", "next_cursor", "next_updated_since"}
         pages.append(page)
         assert len(pages) <= 20, "pagination does not terminate"
         if page["next_cursor"] is None:

@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -19,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.app import create_app
 from rolecall.config import Settings
+from rolecall.identity.events import OrganisationUpdated, UserCreated
 from rolecall.identity.models import User
 from rolecall.platform.db import transaction
-from rolecall.platform.events.envelope import CloudEvent
+from rolecall.platform.events import base
+from rolecall.platform.events.base import DomainEvent
 from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.events.registry import HandlerRegistry, registry
 from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
 from rolecall.platform.tenancy import all_tenants, bind_organisation, current_organisation
@@ -31,21 +34,54 @@ from tests.conftest import FrozenClock
 from tests.factories import PASSWORD, Tenant
 
 
+class Happened(DomainEvent):
+    """Something happened to a thing (the relay's tests' own event)."""
+
+    event_type: ClassVar[str] = "test.happened"
+    source: ClassVar[str] = "/tests"
+    subject_template: ClassVar[str] = "things/{n}"
+
+    n: int
+
+
+class Poison(Happened):
+    """An event no handler can handle."""
+
+    event_type: ClassVar[str] = "test.poison"
+
+
+class Racy(Happened):
+    """An event committed while the dispatcher looks at the outbox."""
+
+    event_type: ClassVar[str] = "test.racy"
+
+
+class Slow(Happened):
+    """An event whose handler takes its time."""
+
+    event_type: ClassVar[str] = "test.slow"
+
+
+class Embedded(Happened):
+    """An event for the embedded worker."""
+
+    event_type: ClassVar[str] = "test.embedded"
+
+
+# Test types are not part of the published catalogue (docs/events.md, GET /v1/events/types).
+for _test_event in (Happened, Poison, Racy, Slow, Embedded):
+    base._CATALOGUE.pop(_test_event.event_type, None)
+
+
 async def record(
-    sessionmaker: async_sessionmaker[AsyncSession], organisation_id: uuid.UUID, count: int = 1, **kw: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    organisation_id: uuid.UUID,
+    count: int = 1,
+    event_class: type[Happened] = Happened,
 ) -> list[uuid.UUID]:
     async with transaction(sessionmaker) as session:
         bind_organisation(session, organisation_id)
-        rows = [
-            record_event(
-                session,
-                type=kw.get("type", "test.happened"),
-                source="/tests",
-                subject=f"things/{n}",
-                data={"n": n},
-            )
-            for n in range(count)
-        ]
+        rows = [emit(session, event_class(n=n)) for n in range(count)]
     return [r.id for r in rows]
 
 
@@ -72,17 +108,17 @@ async def test_each_event_reaches_every_handler_of_its_type(
     handlers = HandlerRegistry()
     seen: list[tuple[str, str, str]] = []
 
-    @handlers.register("user.created", name="first")
-    async def first(session: AsyncSession, event: CloudEvent) -> None:
-        seen.append(("first", event.type, event.subject))
+    @handlers.subscribe(UserCreated, name="first")
+    async def first(session: AsyncSession, event: UserCreated) -> None:
+        seen.append(("first", event.envelope.type, event.envelope.subject))
 
-    @handlers.register("user.created", name="second")
-    async def second(session: AsyncSession, event: CloudEvent) -> None:
-        seen.append(("second", event.type, event.subject))
+    @handlers.subscribe(UserCreated, name="second")
+    async def second(session: AsyncSession, event: UserCreated) -> None:
+        seen.append(("second", event.envelope.type, event.envelope.subject))
 
-    @handlers.register("organisation.updated", name="unrelated")
-    async def unrelated(session: AsyncSession, event: CloudEvent) -> None:
-        seen.append(("unrelated", event.type, event.subject))
+    @handlers.subscribe(OrganisationUpdated, name="unrelated")
+    async def unrelated(session: AsyncSession, event: OrganisationUpdated) -> None:
+        seen.append(("unrelated", event.envelope.type, event.envelope.subject))
 
     response = await client.post(
         "/v1/users",
@@ -119,9 +155,9 @@ async def test_redelivery_after_a_crash_does_not_run_a_handler_twice(
     handlers = HandlerRegistry()
     runs: Counter[uuid.UUID] = Counter()
 
-    @handlers.register("test.happened", name="counter")
-    async def count(session: AsyncSession, event: CloudEvent) -> None:
-        runs[event.id] += 1
+    @handlers.subscribe(Happened, name="counter")
+    async def count(session: AsyncSession, event: Happened) -> None:
+        runs[event.event_id] += 1
 
     [event_id] = await record(sessionmaker, tenant.organisation_id)
     dispatcher = dispatcher_for(sessionmaker, handlers)
@@ -150,9 +186,9 @@ async def test_a_leased_event_is_not_handed_out_again_until_its_lease_expires(
     handlers = HandlerRegistry()
     runs: list[uuid.UUID] = []
 
-    @handlers.register("test.happened", name="counter")
-    async def count(session: AsyncSession, event: CloudEvent) -> None:
-        runs.append(event.id)
+    @handlers.subscribe(Happened, name="counter")
+    async def count(session: AsyncSession, event: Happened) -> None:
+        runs.append(event.event_id)
 
     [event_id] = await record(sessionmaker, tenant.organisation_id)
     # Another worker leased the event and died before delivering it.
@@ -176,12 +212,12 @@ async def test_a_failing_handler_is_retried_with_backoff_without_repeating_the_o
     runs: Counter[str] = Counter()
     failures_left = {"n": 2}
 
-    @handlers.register("test.happened", name="steady")
-    async def steady(session: AsyncSession, event: CloudEvent) -> None:
+    @handlers.subscribe(Happened, name="steady")
+    async def steady(session: AsyncSession, event: Happened) -> None:
         runs["steady"] += 1
 
-    @handlers.register("test.happened", name="flaky")
-    async def flaky(session: AsyncSession, event: CloudEvent) -> None:
+    @handlers.subscribe(Happened, name="flaky")
+    async def flaky(session: AsyncSession, event: Happened) -> None:
         runs["flaky"] += 1
         if failures_left["n"]:
             failures_left["n"] -= 1
@@ -221,12 +257,12 @@ async def test_an_event_that_keeps_failing_stops_after_max_attempts(
     handlers = HandlerRegistry()
     runs: list[uuid.UUID] = []
 
-    @handlers.register("test.poison", name="always-fails")
-    async def always_fails(session: AsyncSession, event: CloudEvent) -> None:
-        runs.append(event.id)
+    @handlers.subscribe(Poison, name="always-fails")
+    async def always_fails(session: AsyncSession, event: Poison) -> None:
+        runs.append(event.event_id)
         raise ValueError("cannot handle this")
 
-    [event_id] = await record(sessionmaker, tenant.organisation_id, type="test.poison")
+    [event_id] = await record(sessionmaker, tenant.organisation_id, event_class=Poison)
     dispatcher = dispatcher_for(sessionmaker, handlers, max_attempts=3)
     for _ in range(6):
         await dispatcher.drain()
@@ -247,11 +283,11 @@ async def test_handlers_run_scoped_to_the_events_organisation(
     handlers = HandlerRegistry()
     observed: dict[uuid.UUID, tuple[uuid.UUID | None, set[uuid.UUID]]] = {}
 
-    @handlers.register("test.happened", name="scope-probe")
-    async def probe(session: AsyncSession, event: CloudEvent) -> None:
+    @handlers.subscribe(Happened, name="scope-probe")
+    async def probe(session: AsyncSession, event: Happened) -> None:
         # A tenant-scoped query inside a handler must only ever see the event's organisation.
         users = (await session.scalars(select(User))).all()
-        observed[event.id] = (current_organisation(session), {u.organisation_id for u in users})
+        observed[event.event_id] = (current_organisation(session), {u.organisation_id for u in users})
 
     [mine] = await record(sessionmaker, tenant.organisation_id)
     [theirs] = await record(sessionmaker, other_tenant.organisation_id)
@@ -268,9 +304,9 @@ async def test_concurrent_dispatchers_never_deliver_an_event_to_a_handler_twice(
     deliveries: list[tuple[str, uuid.UUID]] = []
 
     def make(name: str) -> None:
-        @handlers.register("test.happened", name=name)
-        async def handler(session: AsyncSession, event: CloudEvent) -> None:
-            deliveries.append((name, event.id))
+        @handlers.subscribe(Happened, name=name)
+        async def handler(session: AsyncSession, event: Happened) -> None:
+            deliveries.append((name, event.event_id))
             await asyncio.sleep(0.001)  # let the other dispatcher run in between
 
     make("alpha")
@@ -303,15 +339,14 @@ async def embedded_app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 async def test_embedded_worker_delivers_a_fresh_event_within_a_second(embedded_app: FastAPI) -> None:
     sessionmaker: async_sessionmaker[AsyncSession] = embedded_app.state.sessionmaker
-    event_type = f"test.embedded.{uuid.uuid4().hex}"
     handled = asyncio.Event()
     handled_in: list[uuid.UUID | None] = []
 
-    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+    async def handler(session: AsyncSession, event: Embedded) -> None:
         handled_in.append(current_organisation(session))
         handled.set()
 
-    registry.register(event_type, name="embedded-probe")(handler)
+    registry.subscribe(Embedded, name="embedded-probe")(handler)
     try:
         from tests.factories import create_tenant
 
@@ -321,7 +356,7 @@ async def test_embedded_worker_delivers_a_fresh_event_within_a_second(embedded_a
         # Let the worker settle into its (long) wait before the event is committed.
         await asyncio.sleep(0.2)
         started = time.monotonic()
-        [event_id] = await record(sessionmaker, tenant.organisation_id, type=event_type)
+        [event_id] = await record(sessionmaker, tenant.organisation_id, event_class=Embedded)
 
         while (await outbox_row(sessionmaker, event_id)).dispatched_at is None:
             assert time.monotonic() - started < 1.5, "the embedded worker did not deliver the event in time"
@@ -329,7 +364,7 @@ async def test_embedded_worker_delivers_a_fresh_event_within_a_second(embedded_a
         assert handled.is_set()
         assert handled_in == [tenant.organisation_id]
     finally:
-        registry.unregister(event_type, "embedded-probe")
+        registry.unregister(Embedded.event_type, "embedded-probe")
 
 
 async def test_a_commit_during_an_empty_round_is_not_lost(
@@ -339,8 +374,8 @@ async def test_a_commit_during_an_empty_round_is_not_lost(
     handlers = HandlerRegistry()
     delivered = asyncio.Event()
 
-    @handlers.register("test.racy", name="racy-probe")
-    async def probe(session: AsyncSession, event: CloudEvent) -> None:
+    @handlers.subscribe(Racy, name="racy-probe")
+    async def probe(session: AsyncSession, event: Racy) -> None:
         delivered.set()
 
     class CommitDuringLease(OutboxDispatcher):
@@ -351,7 +386,7 @@ async def test_a_commit_during_an_empty_round_is_not_lost(
             if self.armed:
                 # Another request commits an event just after this round looked at the outbox.
                 self.armed = False
-                await record(sessionmaker, tenant.organisation_id, type="test.racy")
+                await record(sessionmaker, tenant.organisation_id, event_class=Racy)
             return rows
 
     dispatcher = CommitDuringLease(sessionmaker, InProcessRelay(sessionmaker, handlers), poll_seconds=30.0)
@@ -373,14 +408,14 @@ async def test_stop_lets_the_round_in_progress_finish(
     entered = asyncio.Event()
     release = asyncio.Event()
 
-    @handlers.register("test.slow", name="slow")
-    async def slow(session: AsyncSession, event: CloudEvent) -> None:
+    @handlers.subscribe(Slow, name="slow")
+    async def slow(session: AsyncSession, event: Slow) -> None:
         entered.set()
         await release.wait()
 
     dispatcher = dispatcher_for(sessionmaker, handlers)
     await dispatcher.drain()
-    [event_id] = await record(sessionmaker, tenant.organisation_id, type="test.slow")
+    [event_id] = await record(sessionmaker, tenant.organisation_id, event_class=Slow)
     task = asyncio.create_task(dispatcher.run_forever())
     await asyncio.wait_for(entered.wait(), timeout=2)
     dispatcher.stop()  # arrives while the handler is still running

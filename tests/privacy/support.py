@@ -21,6 +21,7 @@ from rolecall.platform.db import Base, transaction
 from rolecall.platform.pii import KeyRing, PiiDecryptionError
 from rolecall.platform.tenancy import all_tenants
 from tests.factories import Tenant, create_user, open_job
+from tests.mail import send_mail, status_token
 
 TOKEN = re.compile(r"v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{16,}")
 
@@ -180,8 +181,10 @@ async def person_everywhere(
         },
         resume=f"Curriculum vitae\n{canaries[5]}\nSkills: Python, PostgreSQL\n".encode(),
     )
-    assert applied.status_code == 201, applied.text
-    application_id = applied.json()["application_id"]
+    assert applied.status_code == 202, applied.text
+    # The status link comes by e-mail (docs/email.md); it leads to the application.
+    token = status_token(await send_mail(app), email)
+    application_id = (await client.get(f"/v1/application-status/{token}")).json()["application_id"]
     read = await client.get(f"/v1/applications/{application_id}", headers=tenant.headers)
     assert read.status_code == 200, read.text
     candidate_id = read.json()["candidate_id"]

@@ -39,6 +39,7 @@ async def test_rules_are_created_replaced_listed_and_deleted(
     assert (await client.get("/v1/retention-rules", headers=tenant.headers)).json() == {
         "items": [],
         "next_cursor": None,
+        "next_updated_since": None,
     }
     created = await client.put("/v1/retention-rules/rejected", headers=tenant.headers, json={"months": 6})
     assert created.status_code == 201, created.text

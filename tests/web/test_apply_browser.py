@@ -9,9 +9,12 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from rolecall.notifications import sender
+from rolecall.platform.db import create_engine, create_sessionmaker
 from tests.candidates.test_resumes import make_pdf
 from tests.factories import job_body
-from tests.web.browser import LiveApi, assert_accessible, screenshot
+from tests.mail import Captured, status_token
+from tests.web.browser import LiveApi, _run_apart, assert_accessible, screenshot
 
 FORM = [
     {"key": "notice", "label": "Notice period (weeks)", "type": "number", "required": True, "max_value": 26},
@@ -21,6 +24,21 @@ FORM = [
     {"key": "why", "label": "Why us?", "type": "long_text", "help_text": "A few sentences."},
     {"key": "portfolio", "label": "Portfolio", "type": "file"},
 ]
+
+
+def _mailed_token(live_api: LiveApi, email: str) -> str:
+    """The status link from the e-mail the applicant was sent (the sender run once, captured)."""
+
+    async def read() -> str:
+        engine = create_engine(live_api.settings.database_url)
+        try:
+            captured = Captured()
+            await sender.deliver_due(create_sessionmaker(engine), live_api.settings, transport=captured)
+            return status_token(captured.messages, email)
+        finally:
+            await engine.dispose()
+
+    return _run_apart(read())
 
 
 def _open_job(live_api: LiveApi) -> tuple[Any, dict[str, Any]]:
@@ -73,8 +91,11 @@ def test_a_candidate_applies_fixes_a_field_and_withdraws(
     page.get_by_label("Resume (optional)").set_input_files(resume)
     page.get_by_role("button", name="Send application").click()
 
-    expect(page).to_have_url(re.compile(r"/status/[A-Za-z0-9_-]{43}\?new=1$"))
-    expect(page.get_by_role("status").first).to_contain_text("Application received")
+    expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]{36}/apply/received$"))
+    expect(page.get_by_role("status").first).to_contain_text("We have e-mailed you a link")
+    assert_accessible(page)
+
+    page.goto(f"/status/{_mailed_token(live_api, 'grace@example.com')}")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Your application for {job['title']}")
     assert_accessible(page)
     screenshot(page, "application-status")

@@ -46,6 +46,8 @@ NAME = f"Zebulon Walkmarker {MARK}"
 EMAIL = f"zebulon-{MARK}@example.org"
 TITLE = f"Walkmarker Engineer {MARK}"
 WORKS = {200, 303}
+# The development mailbox is a 404 outside ROLECALL_ENVIRONMENT=development (tests/notifications).
+DEV_ONLY = {"/app/dev/mail", "/app/dev/mail/{name}"}
 # Pages with a rule of their own beyond scopes: people it does not apply to get a 403 page.
 OWN_RULES = {
     "/app/settings": "only people who may change some setting",
@@ -110,7 +112,7 @@ def _staff_pages(app: FastAPI) -> list[tuple[str, frozenset[str]]]:
     return sorted(
         (path, scopes)
         for (method, path), (kind, scopes) in route_kinds(app, pages=True).items()
-        if method == "GET" and kind == "scopes"
+        if method == "GET" and kind == "scopes" and path not in DEV_ONLY
     )
 
 

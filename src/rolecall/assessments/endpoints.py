@@ -71,7 +71,9 @@ async def list_items(
         session, principal, paging, skill=skill, flagged=flagged, ready=ready
     )
     return Page[ItemOut](
-        items=[ItemOut.model_validate(r, from_attributes=True) for r in rows], next_cursor=cursor
+        items=[ItemOut.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
     )
 
 

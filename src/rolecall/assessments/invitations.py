@@ -15,68 +15,73 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.assessments import drawing, planning, repository
+from rolecall.assessments.events import (
+    AssessmentCancelled,
+    AssessmentEvent,
+    AssessmentInvited,
+    AssessmentSessionSnapshot,
+    SessionSource,
+    SessionStatus,
+)
 from rolecall.assessments.models import AssessmentJobSettings, AssessmentSession
 from rolecall.audit import service as audit
 from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events import outbox
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import BlindIndex
 
-SOURCE = "/rolecall/assessments"
 LINK_PURPOSE = "assessment-link"
 EXTRA_TIME_CHOICES = (0, 25, 50, 100)
 DEFAULT_WEIGHTS = {"assessment": 0.5, "match": 0.2, "scorecards": 0.3}
 OPEN_STATUSES = ("invited", "started")
 
 
-def event_data(record: AssessmentSession, **extra: Any) -> dict[str, Any]:
+def snapshot(record: AssessmentSession) -> AssessmentSessionSnapshot:
     """What leaves the context about a session: ids, status and numbers; never answers or contacts."""
-    return {
-        "schema_version": 1,
-        "session": {
-            "id": str(record.id),
-            "job_id": str(record.job_id) if record.job_id else None,
-            "application_id": str(record.application_id) if record.application_id else None,
-            "candidate_id": str(record.candidate_id) if record.candidate_id else None,
-            "blueprint_id": str(record.blueprint_id),
-            "blueprint_version": record.blueprint_version,
-            "status": record.status,
-            "source": record.source,
-            "total": record.total,
-        },
-        **extra,
-    }
+    return AssessmentSessionSnapshot(
+        id=record.id,
+        job_id=record.job_id,
+        application_id=record.application_id,
+        candidate_id=record.candidate_id,
+        blueprint_id=record.blueprint_id,
+        blueprint_version=record.blueprint_version,
+        status=cast(SessionStatus, record.status),
+        source=cast(SessionSource, record.source),
+        total=record.total,
+    )
 
 
 def emit(
-    session: AsyncSession, principal: Principal, event_type: str, record: AssessmentSession, **extra: Any
+    session: AsyncSession,
+    principal: Principal,
+    event_class: type[AssessmentEvent],
+    record: AssessmentSession,
+    **extra: Any,
 ) -> None:
+    """The audit entry and the outbox event of one change of a session.
+
+    ``extra`` are the members ``event_class`` declares beside the session.
+    """
     audit.record(
         session,
         actor=principal.actor,
-        action=event_type,
+        action=event_class.event_type,
         target_type="assessment_session",
         target_id=record.id,
         status=record.status,
     )
-    record_event(
-        session,
-        type=event_type,
-        source=SOURCE,
-        subject=f"assessment-sessions/{record.id}",
-        data=event_data(record, **extra),
-    )
+    outbox.emit(session, event_class(session=snapshot(record), **extra))
 
 
 def check_extra_time(percent: int, field: str = "extra_time_percent") -> int:
@@ -188,7 +193,7 @@ async def create_session(
     )
     session.add(record)
     await session.flush()
-    emit(session, principal, "assessment.invited", record)
+    emit(session, principal, AssessmentInvited, record)
     return record
 
 
@@ -290,7 +295,7 @@ async def cancel(
     record.token_hash = None
     record.version += 1
     await session.flush()
-    emit(session, principal, "assessment.cancelled", record)
+    emit(session, principal, AssessmentCancelled, record)
     return record
 
 
@@ -304,6 +309,6 @@ async def cancel_open_for_application(
             record.status, record.token_hash = "cancelled", None
             record.version += 1
             cancelled += 1
-            emit(session, principal, "assessment.cancelled", record)
+            emit(session, principal, AssessmentCancelled, record)
     await session.flush()
     return cancelled

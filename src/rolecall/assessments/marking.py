@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.assessments import grading, invitations, repository, scoring
+from rolecall.assessments.events import AssessmentScored
 from rolecall.assessments.models import AssessmentMark, AssessmentSession
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
@@ -108,7 +109,5 @@ async def mark(
         record.scored_at = utcnow()
     await session.flush()
     if record.status == "scored":
-        invitations.emit(
-            session, principal, "assessment.scored", record, final=True, corrected=was == "scored"
-        )
+        invitations.emit(session, principal, AssessmentScored, record, final=True, corrected=was == "scored")
     return record

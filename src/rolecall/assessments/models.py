@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
@@ -29,7 +30,7 @@ class AssessmentItem(IdMixin, TimestampMixin, TenantScoped, Base):
     """An item's stable identity: what a bank file's ``key`` names across its versions."""
 
     __tablename__ = "assessment_items"
-    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "key"), sync_index("assessment_items"))
 
     key: Mapped[str] = mapped_column(String(80))
     skill_id: Mapped[str] = mapped_column(String(120), index=True)
@@ -95,6 +96,7 @@ class AssessmentSession(IdMixin, TimestampMixin, TenantScoped, Base):
     """
 
     __tablename__ = "assessment_sessions"
+    __table_args__ = (sync_index("assessment_sessions"),)
 
     blueprint_id: Mapped[uuid.UUID] = mapped_column(index=True)
     blueprint_version: Mapped[int] = mapped_column(Integer)

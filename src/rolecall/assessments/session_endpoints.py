@@ -90,7 +90,9 @@ async def list_sessions(
         session, paging, job_id=job_id, application_id=application_id, status=status_
     )
     no_store(response)
-    return Page[SessionOut](items=[session_out(r) for r in rows], next_cursor=cursor)
+    return Page[SessionOut](
+        items=[session_out(r) for r in rows], next_cursor=cursor, next_updated_since=paging.next_updated_since
+    )
 
 
 @router.get(

@@ -22,6 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.assessments import grading, invitations, repository, sandbox, scoring
 from rolecall.assessments import items as documents
+from rolecall.assessments.events import (
+    AssessmentExpired,
+    AssessmentScored,
+    AssessmentStarted,
+    AssessmentSubmitted,
+)
 from rolecall.assessments.models import AssessmentResponse, AssessmentSession, AssessmentSignal
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
@@ -164,7 +170,7 @@ async def start(
     record.version += 1
     await _address_signal(session, record, address_digest(index, address))
     await session.flush()
-    invitations.emit(session, principal, "assessment.started", record)
+    invitations.emit(session, principal, AssessmentStarted, record)
     return record
 
 
@@ -283,12 +289,12 @@ async def finish(
     record.status = "marking"
     record.version += 1
     await session.flush()
-    invitations.emit(session, principal, "assessment.submitted", record, auto_submitted=late)
+    invitations.emit(session, principal, AssessmentSubmitted, record, auto_submitted=late)
     summary = await grading.grade(session, record, keyring)
     record.status = "marking" if summary.pending else "scored"
     record.scored_at = utcnow()
     await session.flush()
-    invitations.emit(session, principal, "assessment.scored", record, final=not summary.pending)
+    invitations.emit(session, principal, AssessmentScored, record, final=not summary.pending)
     return record
 
 
@@ -324,7 +330,7 @@ async def finish_overdue(sessionmaker: async_sessionmaker[AsyncSession], keyring
                 record.status, record.token_hash = "expired", None
                 record.version += 1
                 await session.flush()
-                invitations.emit(session, system, "assessment.expired", record)
+                invitations.emit(session, system, AssessmentExpired, record)
                 counts["assessment_links_expired"] += 1
     return counts
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.assessments import invitations, outbound, partner, repository, vendors
+from rolecall.assessments.events import AssessmentScored
 from rolecall.assessments.models import AssessmentSession
 from rolecall.audit import service as audit
 from rolecall.candidates import service as candidates
@@ -234,7 +235,7 @@ async def _record(
         await session.flush()
         if outcome == "completed":
             system = Principal.acting_for("system", record.organisation_id)
-            invitations.emit(session, system, "assessment.scored", record, final=True)
+            invitations.emit(session, system, AssessmentScored, record, final=True)
         return outcome
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.assessments import invitations, outbound, partner, repository
+from rolecall.assessments.events import AssessmentInvited
 from rolecall.assessments.models import AssessmentJobSettings, AssessmentSession, AssessmentVendor
 from rolecall.audit import service as audit
 from rolecall.jobs import service as jobs
@@ -271,7 +272,7 @@ async def invite_with_vendor(
     )
     session.add(record)
     await session.flush()
-    invitations.emit(session, principal, "assessment.invited", record, vendor_id=str(vendor.id))
+    invitations.emit(session, principal, AssessmentInvited, record, vendor_id=vendor.id)
     return record
 
 

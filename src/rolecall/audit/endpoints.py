@@ -23,4 +23,8 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=80, description="Only entries with this action")] = None,
 ) -> Page[AuditEntryOut]:
     entries, cursor = await service.list_entries(session, paging, action)
-    return Page[AuditEntryOut](items=[AuditEntryOut.model_validate(e) for e in entries], next_cursor=cursor)
+    return Page[AuditEntryOut](
+        items=[AuditEntryOut.model_validate(e) for e in entries],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )

@@ -11,12 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, IdMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
 class AuditEntry(IdMixin, TenantScoped, Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_type", "target_id"),
+        sync_index("audit_log", "occurred_at"),
+    )
 
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))

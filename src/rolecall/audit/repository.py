@@ -13,4 +13,4 @@ async def list_entries(session: AsyncSession, params: PageParams, action: str | 
     stmt = select(AuditEntry)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
-    return (await session.scalars(paginate_by_id(stmt, AuditEntry.id, params))).all()
+    return (await session.scalars(paginate_by_id(stmt, AuditEntry.id, params, AuditEntry.occurred_at))).all()

@@ -20,8 +20,15 @@ from rolecall.board.params import BoardSearchParams, SearchParams, Values
 from rolecall.board.schemas import PostingDetail, SearchResponse
 from rolecall.board.search import SearchIndex
 from rolecall.platform.auth import PUBLIC, DbSession
+from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited, rate_limit_responses
 
-router = APIRouter(prefix="/v1/board", tags=["board"], dependencies=[PUBLIC])
+router = APIRouter(
+    prefix="/v1/board",
+    tags=["board"],
+    dependencies=[PUBLIC, limited(BOARD, per_client=True)],
+    responses=rate_limit_responses(),
+    route_class=RateLimitedRoute,
+)
 XML = "application/xml"
 
 

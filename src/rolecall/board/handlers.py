@@ -9,28 +9,21 @@ transaction, so it can never disagree with the projection.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.board import database_index
 from rolecall.board.documents import search_document, summary_of
 from rolecall.board.models import BoardPosting
+from rolecall.jobs.events import JOB_EVENTS, JobEvent
 from rolecall.platform.clock import utcnow
-from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.registry import registry
 
-JOB_EVENTS = ("job.created", "job.updated", "job.opened", "job.paused", "job.closed")
 
-
-async def project_job(session: AsyncSession, event: CloudEvent) -> None:
-    data: dict[str, Any] = event.data
-    job = data["job"]
-    job_id = uuid.UUID(job["id"])
-    version = int(job["version"])
-    posting = data.get("posting") if job["status"] == "open" else None
+async def project_job(session: AsyncSession, event: JobEvent) -> None:
+    job_id, version = event.job.id, event.job.version
+    posting = event.posting if event.job.status == "open" else None
     # Locked: two workers may handle two versions of one job at once; the later lock holder must
     # see the earlier one's write, or an older version could overwrite a newer one.
     row = await session.get(BoardPosting, job_id, with_for_update=True)
@@ -39,7 +32,7 @@ async def project_job(session: AsyncSession, event: CloudEvent) -> None:
     now = utcnow()
     if row is None:
         row = BoardPosting(
-            id=job_id, organisation_id=event.organisationid, job_version=version, changed_at=now
+            id=job_id, organisation_id=event.organisation_id, job_version=version, changed_at=now
         )
         session.add(row)
     row.job_version, row.changed_at = version, now
@@ -60,5 +53,5 @@ async def project_job(session: AsyncSession, event: CloudEvent) -> None:
     await database_index.upsert_documents(session, [search_document(posting)])
 
 
-for _event_type in JOB_EVENTS:
-    registry.register(_event_type, name="board.project_job")(project_job)
+for _event_class in JOB_EVENTS:
+    registry.subscribe(_event_class, name="board.project_job")(project_job)

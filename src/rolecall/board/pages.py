@@ -23,9 +23,12 @@ from rolecall.board.params import BoardSearchParams, SearchParams, Values
 from rolecall.board.search import FACETS, FacetName, SearchIndex
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import NotFound
+from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited
 from rolecall.web.templating import is_htmx, render
 
-router = APIRouter(include_in_schema=False, dependencies=[PUBLIC])
+router = APIRouter(
+    include_in_schema=False, dependencies=[PUBLIC, limited(BOARD)], route_class=RateLimitedRoute
+)
 _BOARD_FACETS = FACETS
 _CAREERS_FACETS = tuple(f for f in FACETS if f != "organisation")
 _NAMES_KEPT = 20_000

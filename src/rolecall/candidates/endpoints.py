@@ -45,7 +45,9 @@ async def list_candidates(
     views, cursor = await service.list_candidates(session, principal, paging, keyring=_keyring(request))
     no_store(response)
     return Page[CandidateSummary](
-        items=[CandidateSummary.model_validate(v) for v in views], next_cursor=cursor
+        items=[CandidateSummary.model_validate(v) for v in views],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
     )
 
 
@@ -158,7 +160,11 @@ async def list_notes(
         session, principal, candidate_id, paging, keyring=_keyring(request)
     )
     no_store(response)
-    return Page[NoteOut](items=[NoteOut.model_validate(v) for v in views], next_cursor=cursor)
+    return Page[NoteOut](
+        items=[NoteOut.model_validate(v) for v in views],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.delete(

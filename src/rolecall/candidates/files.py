@@ -18,19 +18,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository, resumes
+from rolecall.candidates.events import CandidateFileAdded, CandidateFileRemoved
 from rolecall.candidates.models import CandidateFile
-from rolecall.candidates.records import SOURCE, get, get_live, problem
+from rolecall.candidates.records import get, get_live, problem
+from rolecall.candidates.schemas import FileKind
 from rolecall.platform.auth import Principal
 from rolecall.platform.db import on_rollback
 from rolecall.platform.errors import NotFound
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.ids import new_id
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.storage import FileStore, StoredFileNotFound
@@ -97,15 +99,10 @@ def open_text(keyring: KeyRing, row: CandidateFile) -> str | None:
     return None if row.text is None else keyring.decrypt(row.text, context=text_context(row.id))
 
 
-def _event(session: AsyncSession, event_type: str, row: CandidateFile) -> None:
-    data = {
-        "schema_version": 1,
-        "candidate_id": str(row.candidate_id),
-        "file_id": str(row.id),
-        "kind": row.kind,
-    }
-    subject = f"candidates/{row.candidate_id}"
-    record_event(session, type=event_type, source=SOURCE, subject=subject, data=data)
+def _event(
+    session: AsyncSession, event_class: type[CandidateFileAdded | CandidateFileRemoved], row: CandidateFile
+) -> None:
+    emit(session, event_class(candidate_id=row.candidate_id, file_id=row.id, kind=cast(FileKind, row.kind)))
 
 
 def _audit(session: AsyncSession, principal: Principal, action: str, row: CandidateFile) -> None:
@@ -183,7 +180,7 @@ async def _add_file(
             await store.delete(key)
         raise
     _audit(session, principal, "candidate.file_added", row)
-    _event(session, "candidate.file_added", row)
+    _event(session, CandidateFileAdded, row)
     return row, parsed
 
 
@@ -271,7 +268,7 @@ async def remove_file(
     row = await _file(session, candidate_id, file_id)
     key = row.storage_key
     _audit(session, principal, "candidate.file_removed", row)
-    _event(session, "candidate.file_removed", row)
+    _event(session, CandidateFileRemoved, row)
     await session.delete(row)
     await session.flush()
     await store.delete(key)

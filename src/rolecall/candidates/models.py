@@ -17,6 +17,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 # Fields held encrypted, in the order they are shown; ``links`` is a JSON list sealed as one token.
@@ -28,6 +29,7 @@ class Candidate(IdMixin, TimestampMixin, TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email_index"),
         UniqueConstraint("organisation_id", "phone_index"),
+        sync_index("candidates"),
     )
 
     full_name: Mapped[str] = mapped_column(Text)

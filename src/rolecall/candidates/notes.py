@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository
+from rolecall.candidates.events import CandidateNoteAdded, CandidateNoteRemoved
 from rolecall.candidates.models import CandidateNote
-from rolecall.candidates.records import SOURCE, get, get_live
+from rolecall.candidates.records import get, get_live
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Forbidden, NotFound
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.ids import new_id
-from rolecall.platform.pagination import PageParams, encode_cursor
+from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
 
 ADMIN_ROLE = "admin"
@@ -55,10 +56,10 @@ def _audit(session: AsyncSession, principal: Principal, action: str, row: Candid
     )
 
 
-def _event(session: AsyncSession, event_type: str, row: CandidateNote) -> None:
-    data = {"schema_version": 1, "candidate_id": str(row.candidate_id), "note_id": str(row.id)}
-    subject = f"candidates/{row.candidate_id}"
-    record_event(session, type=event_type, source=SOURCE, subject=subject, data=data)
+def _event(
+    session: AsyncSession, event_class: type[CandidateNoteAdded | CandidateNoteRemoved], row: CandidateNote
+) -> None:
+    emit(session, event_class(candidate_id=row.candidate_id, note_id=row.id))
 
 
 async def add_note(
@@ -75,7 +76,7 @@ async def add_note(
     session.add(row)
     await session.flush()
     _audit(session, principal, "candidate.note_added", row)
-    _event(session, "candidate.note_added", row)
+    _event(session, CandidateNoteAdded, row)
     return note_view(keyring, row)
 
 
@@ -90,8 +91,7 @@ async def list_notes(
     """Newest first; the page's note ids go to the audit log, since their bodies were read."""
     await get(session, candidate_id)
     rows = list(await repository.newest_notes(session, candidate_id, params))
-    items = rows[: params.limit]
-    cursor = encode_cursor(items[-1].id) if len(rows) > params.limit else None
+    items, cursor = page_of(rows, params)
     views = [note_view(keyring, row) for row in items]
     audit.record(
         session,
@@ -113,6 +113,6 @@ async def remove_note(
     if row.author != principal.actor and ADMIN_ROLE not in principal.roles:
         raise Forbidden("Only the note's author or an admin may delete it.")
     _audit(session, principal, "candidate.note_removed", row)
-    _event(session, "candidate.note_removed", row)
+    _event(session, CandidateNoteRemoved, row)
     await session.delete(row)
     await session.flush()

@@ -42,7 +42,11 @@ async def create_pool(
 @router.get("/talent-pools", response_model=Page[PoolOut])
 async def list_pools(principal: CandidatesRead, session: DbSession, paging: Paging) -> Page[PoolOut]:
     views, cursor = await service.list_pools(session, paging)
-    return Page[PoolOut](items=[PoolOut.model_validate(v) for v in views], next_cursor=cursor)
+    return Page[PoolOut](
+        items=[PoolOut.model_validate(v) for v in views],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.put(
@@ -78,7 +82,9 @@ async def list_members(
     views, cursor = await service.list_members(session, principal, pool_id, paging, keyring=keyring)
     no_store(response)
     return Page[CandidateSummary](
-        items=[CandidateSummary.model_validate(v) for v in views], next_cursor=cursor
+        items=[CandidateSummary.model_validate(v) for v in views],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
     )
 
 

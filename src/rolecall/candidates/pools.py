@@ -17,11 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository
+from rolecall.candidates.events import (
+    TalentPoolCandidateAdded,
+    TalentPoolCandidateRemoved,
+    TalentPoolCreated,
+    TalentPoolDeleted,
+    TalentPoolEvent,
+    TalentPoolUpdated,
+)
 from rolecall.candidates.models import TalentPool, TalentPoolMember
-from rolecall.candidates.records import SOURCE, CandidateView, get, get_live, view
+from rolecall.candidates.records import CandidateView, get, get_live, view
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, NotFound
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
@@ -42,15 +50,18 @@ def _view(pool: TalentPool) -> PoolView:
     return PoolView(pool.id, pool.name, pool.description, pool.version, pool.created_at, pool.updated_at)
 
 
-def _record(
-    session: AsyncSession, principal: Principal, action: str, pool_id: uuid.UUID, **facts: Any
-) -> None:
+def _record(session: AsyncSession, principal: Principal, event: TalentPoolEvent) -> None:
     """Audit entry and event at once: both carry ids (and changed field names) only."""
+    facts = event.model_dump(mode="json", exclude={"pool_id"})
     audit.record(
-        session, actor=principal.actor, action=action, target_type="talent_pool", target_id=pool_id, **facts
+        session,
+        actor=principal.actor,
+        action=event.event_type,
+        target_type="talent_pool",
+        target_id=event.pool_id,
+        **facts,
     )
-    data = {"schema_version": 1, "pool_id": str(pool_id), **facts}
-    record_event(session, type=action, source=SOURCE, subject=f"talent-pools/{pool_id}", data=data)
+    emit(session, event)
 
 
 async def _pool(session: AsyncSession, pool_id: uuid.UUID) -> TalentPool:
@@ -82,7 +93,7 @@ async def create_pool(
     )
     session.add(pool)
     await _flush(session)
-    _record(session, principal, "talent_pool.created", pool.id)
+    _record(session, principal, TalentPoolCreated(pool_id=pool.id))
     return _view(pool)
 
 
@@ -109,13 +120,13 @@ async def update_pool(
     if changed:
         pool.version += 1
         await _flush(session)
-        _record(session, principal, "talent_pool.updated", pool.id, changed_fields=changed)
+        _record(session, principal, TalentPoolUpdated(pool_id=pool.id, changed_fields=changed))
     return _view(pool)
 
 
 async def delete_pool(session: AsyncSession, principal: Principal, pool_id: uuid.UUID) -> None:
     pool = await _pool(session, pool_id)
-    _record(session, principal, "talent_pool.deleted", pool.id)
+    _record(session, principal, TalentPoolDeleted(pool_id=pool.id))
     await session.delete(pool)
     await session.flush()
 
@@ -140,7 +151,7 @@ async def add_member(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("The candidate was added to this pool at the same time; retry.") from exc
-    _record(session, principal, "talent_pool.candidate_added", pool.id, candidate_id=str(candidate.id))
+    _record(session, principal, TalentPoolCandidateAdded(pool_id=pool.id, candidate_id=candidate.id))
     return True
 
 
@@ -154,7 +165,7 @@ async def remove_member(
         raise NotFound("The candidate is not in this talent pool.")
     await session.delete(member)
     await session.flush()
-    _record(session, principal, "talent_pool.candidate_removed", pool.id, candidate_id=str(candidate_id))
+    _record(session, principal, TalentPoolCandidateRemoved(pool_id=pool.id, candidate_id=candidate_id))
 
 
 async def list_members(
@@ -162,7 +173,10 @@ async def list_members(
 ) -> tuple[list[CandidateView], str | None]:
     pool = await _pool(session, pool_id)
     rows, cursor = page_of(
-        await repository.pool_members(session, pool.id, params), params, lambda row: row[0].id
+        await repository.pool_members(session, pool.id, params),
+        params,
+        lambda row: row[0].id,
+        lambda row: row[0].updated_at,
     )
     views = [view(keyring, candidate) for _, candidate in rows]
     audit.record(

@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository
+from rolecall.candidates.events import CandidateErased
 from rolecall.candidates.files import file_view, open_text
 from rolecall.candidates.notes import note_view
-from rolecall.candidates.records import ERASED_NAME, SOURCE, get, personal, seal
+from rolecall.candidates.records import ERASED_NAME, get, personal, seal
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.storage import FileStore
 
@@ -123,20 +124,13 @@ async def erase_candidate(
     audit.record(
         session,
         actor=principal.actor,
-        action="candidate.erased",
+        action=CandidateErased.event_type,
         target_type="candidate",
         target_id=candidate.id,
         file_count=len(keys),
     )
     # Storage keys are opaque ids; listing them lets a sweeper find bytes a crash left behind.
-    data = {
-        "schema_version": 1,
-        "candidate_id": str(candidate.id),
-        "version": candidate.version,
-        "file_keys": keys,
-    }
-    subject = f"candidates/{candidate.id}"
-    record_event(session, type="candidate.erased", source=SOURCE, subject=subject, data=data)
+    emit(session, CandidateErased(candidate_id=candidate.id, version=candidate.version, file_keys=keys))
     return keys
 
 

@@ -23,7 +23,6 @@ from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
 from rolecall.platform.pii import BlindIndex, KeyRing
 
-SOURCE = "/rolecall/candidates"
 PERSONAL = ("full_name", "email", "phone", "links", "location")
 # full_name is NOT NULL; an erased candidate keeps this neutral text, sealed like any name.
 ERASED_NAME = "Erased candidate"

@@ -89,6 +89,8 @@ async def newest_notes(
 ) -> Sequence[CandidateNote]:
     """Newest first: ids are time-ordered, so the cursor's id is where the next (older) page starts."""
     stmt = select(CandidateNote).where(CandidateNote.candidate_id == candidate_id)
+    if params.updated_since is not None:  # incremental sync reads oldest change first, like every list
+        return (await session.scalars(paginate_by_id(stmt, CandidateNote.id, params))).all()
     if params.after is not None:
         stmt = stmt.where(CandidateNote.id < params.after)
     stmt = stmt.order_by(CandidateNote.id.desc()).limit(params.limit + 1)
@@ -143,9 +145,7 @@ async def pool_members(
         .join(Candidate, Candidate.id == TalentPoolMember.candidate_id)
         .where(TalentPoolMember.pool_id == pool_id)
     )
-    if params.after is not None:
-        stmt = stmt.where(TalentPoolMember.id > params.after)
-    rows = await session.execute(stmt.order_by(TalentPoolMember.id).limit(params.limit + 1))
+    rows = await session.execute(paginate_by_id(stmt, TalentPoolMember.id, params))
     return [(member, candidate) for member, candidate in rows]
 
 

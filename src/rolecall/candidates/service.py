@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import repository
+from rolecall.candidates.events import SOURCE, CandidateCreated, CandidateMerged, CandidateUpdated
 from rolecall.candidates.files import (
     FileContent,
     FileDetail,
@@ -51,7 +53,7 @@ from rolecall.candidates.pools import (
 )
 from rolecall.candidates.privacy import candidate_activity, erase_candidate, export_candidate
 from rolecall.candidates.records import PERSONAL as _PERSONAL
-from rolecall.candidates.records import SOURCE, CandidateView
+from rolecall.candidates.records import CandidateView
 from rolecall.candidates.records import flush as _flush
 from rolecall.candidates.records import get as _get
 from rolecall.candidates.records import get_live as _get_live
@@ -60,10 +62,10 @@ from rolecall.candidates.records import problem as _problem
 from rolecall.candidates.records import set_field as _set
 from rolecall.candidates.records import view as _view
 from rolecall.candidates.records import viewed as _viewed
-from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate
+from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate, Source
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, NotFound
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
@@ -116,24 +118,27 @@ __all__ = [
 
 
 def _emit(
-    session: AsyncSession, principal: Principal, event_type: str, candidate: Candidate, fields: list[str]
+    session: AsyncSession,
+    principal: Principal,
+    event_class: type[CandidateCreated | CandidateUpdated],
+    candidate: Candidate,
+    fields: list[str],
 ) -> None:
     audit.record(
         session,
         actor=principal.actor,
-        action=event_type,
+        action=event_class.event_type,
         target_type="candidate",
         target_id=candidate.id,
         changed_fields=fields,
     )
-    data = {
-        "schema_version": 1,
-        "candidate_id": str(candidate.id),
-        "version": candidate.version,
-        "source": candidate.source,
-        "changed_fields": sorted(fields),
-    }
-    record_event(session, type=event_type, source=SOURCE, subject=f"candidates/{candidate.id}", data=data)
+    event = event_class(
+        candidate_id=candidate.id,
+        version=candidate.version,
+        candidate_source=cast(Source, candidate.source),
+        changed_fields=sorted(fields),
+    )
+    emit(session, event)
 
 
 async def _present(session: AsyncSession, keyring: KeyRing, candidate: Candidate) -> CandidateView:
@@ -232,7 +237,7 @@ async def create_candidate(
         _set(keyring, index, candidate, field, getattr(body, field))
     session.add(candidate)
     await _flush(session)
-    _emit(session, principal, "candidate.created", candidate, [f for f in _PERSONAL if getattr(body, f)])
+    _emit(session, principal, CandidateCreated, candidate, [f for f in _PERSONAL if getattr(body, f)])
     return await _present(session, keyring, candidate), True
 
 
@@ -269,7 +274,7 @@ async def _merge_into(
     if changed:
         candidate.version += 1
         await _flush(session)
-        _emit(session, principal, "candidate.updated", candidate, changed)
+        _emit(session, principal, CandidateUpdated, candidate, changed)
     # The answer shows what was already on file, so it counts as reading it.
     _viewed(session, principal, candidate.id)
     return await _present(session, keyring, candidate)
@@ -341,7 +346,7 @@ async def update_candidate(
         return await _present(session, keyring, candidate)  # nothing changed: no new version, no event
     candidate.version += 1
     await _flush(session)
-    _emit(session, principal, "candidate.updated", candidate, changed)
+    _emit(session, principal, CandidateUpdated, candidate, changed)
     _viewed(session, principal, candidate.id)
     return await _present(session, keyring, candidate)
 
@@ -401,16 +406,13 @@ async def merge_candidates(
     audit.record(
         session,
         actor=principal.actor,
-        action="candidate.merged",
+        action=CandidateMerged.event_type,
         target_type="candidate",
         target_id=target.id,
         merged_id=str(duplicate_id),
         changed_fields=changed,
     )
-    data = {"schema_version": 1, "candidate_id": str(target.id), "merged_id": str(duplicate_id)}
-    record_event(
-        session, type="candidate.merged", source=SOURCE, subject=f"candidates/{target.id}", data=data
-    )
+    emit(session, CandidateMerged(candidate_id=target.id, merged_id=duplicate_id))
     # The answer shows the merged personal data, so it counts as reading it.
     _viewed(session, principal, target.id)
     return await _present(session, keyring, target)

@@ -74,7 +74,11 @@ async def list_users(
 ) -> Page[UserOut]:
     no_store(response)
     users, cursor = await service.list_users(session, principal, paging)
-    return Page[UserOut](items=[UserOut.model_validate(u) for u in users], next_cursor=cursor)
+    return Page[UserOut](
+        items=[UserOut.model_validate(u) for u in users],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
@@ -116,7 +120,11 @@ async def update_user(
 @router.get("/api-clients", response_model=Page[ApiClientOut])
 async def list_api_clients(principal: ClientsRead, session: DbSession, paging: Paging) -> Page[ApiClientOut]:
     clients, cursor = await service.list_api_clients(session, principal, paging)
-    return Page[ApiClientOut](items=[ApiClientOut.model_validate(c) for c in clients], next_cursor=cursor)
+    return Page[ApiClientOut](
+        items=[ApiClientOut.model_validate(c) for c in clients],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.post("/api-clients", response_model=ApiClientCreated, status_code=status.HTTP_201_CREATED)

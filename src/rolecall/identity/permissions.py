@@ -1,12 +1,17 @@
 """The scope catalogue and what each staff role may do.
 
 Routes check scopes, never role names, so user tokens (roles expanded to scopes at login) and API
-clients (granted scopes directly) go through the same check.
+clients (granted scopes directly) go through the same check. Each context declares its scopes, and
+which roles get them, in its ``context.py``; this module reads the union.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
+
+from rolecall.platform.contexts import Scope
+from rolecall.platform.contexts import scopes as declared_scopes
 
 
 class Role(StrEnum):
@@ -16,93 +21,40 @@ class Role(StrEnum):
     INTERVIEWER = "interviewer"
 
 
-SCOPES: dict[str, str] = {
-    "organisation:read": "Read the organisation's profile",
-    "organisation:write": "Change the organisation's profile",
-    "users:read": "List and read staff users",
-    "users:write": "Invite, change and deactivate staff users",
-    "clients:read": "List API clients",
-    "clients:write": "Create, change and revoke API clients",
-    "audit:read": "Read the audit log",
-    "roles:read": "Read role profiles and the starter library",
-    "roles:write": "Create, fork, edit and import role profiles",
-    "jobs:read": "Read jobs, including drafts",
-    "jobs:write": "Create and edit jobs; open, pause and close them",
-    "jobs:settings": "Change the organisation's job settings (pay transparency, board, templates)",
-    "candidates:read": "Read candidates, including their personal data (every read is audited)",
-    "candidates:write": "Add and edit candidates, their files, notes and talent pools",
-    "applications:read": "Read applications, their stages and history",
-    "applications:write": "Add applications, move them through stages, reject, withdraw, bulk actions",
-    "pipeline:settings": "Change the organisation's reject reasons and default stage template",
-    "interviews:read": "Read interviews (interviewers: only their own) and submitted scorecards",
-    "interviews:write": "Schedule, reschedule and cancel interviews",
-    "scorecards:write": "Write and submit one's own scorecards",
-    "offers:read": "Read offers and their versions and approvals",
-    "offers:write": "Draft, revise, send and record answers to offers",
-    "offers:approve": "Approve or reject an offer at one's step of the approval chain",
-    "analytics:read": "Read hiring funnels, time-in-stage, time-to-hire and source reports",
-    "assessments:read": "Read assessment results, item statistics and the ranking of a job's candidates",
-    "assessments:write": (
-        "Manage the question bank, blueprints, invitations, accommodations, partner keys and vendors"
-    ),
-    "assessments:mark": "Mark short-text answers against their rubric",
-    "privacy:manage": "Export and erase candidates' personal data; set retention rules",
-}
+class _ScopeCatalogue(Mapping[str, str]):
+    """Scope name -> description, read from every context's declaration on first use.
 
-ROLE_SCOPES: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(SCOPES),
-    Role.RECRUITER: frozenset(
-        {
-            "organisation:read",
-            "users:read",
-            "roles:read",
-            "roles:write",
-            "jobs:read",
-            "jobs:write",
-            "candidates:read",
-            "candidates:write",
-            "applications:read",
-            "applications:write",
-            "pipeline:settings",
-            "interviews:read",
-            "interviews:write",
-            "scorecards:write",
-            "offers:read",
-            "offers:write",
-            "analytics:read",
-            "assessments:read",
-            "assessments:write",
-            "assessments:mark",
-        }
-    ),
-    Role.HIRING_MANAGER: frozenset(
-        {
-            "organisation:read",
-            "users:read",
-            "roles:read",
-            "jobs:read",
-            "candidates:read",
-            "applications:read",
-            "interviews:read",
-            "interviews:write",
-            "scorecards:write",
-            "offers:read",
-            "offers:approve",
-            "analytics:read",
-            "assessments:read",
-            "assessments:mark",
-        }
-    ),
-    Role.INTERVIEWER: frozenset(
-        {"organisation:read", "roles:read", "jobs:read", "interviews:read", "scorecards:write"}
-    ),
-}
+    Lazy because the declarations import the contexts' routers, which import this module.
+    """
+
+    def _scopes(self) -> dict[str, Scope]:
+        return declared_scopes()
+
+    def __getitem__(self, name: str) -> str:
+        return self._scopes()[name].description
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scopes())
+
+    def __len__(self) -> int:
+        return len(self._scopes())
+
+
+SCOPES: Mapping[str, str] = _ScopeCatalogue()
+
+
+def role_scopes(role: Role) -> frozenset[str]:
+    """What a staff role is granted: admins every scope, others those whose declaration names them."""
+    scopes = declared_scopes()
+    if role is Role.ADMIN:
+        return frozenset(scopes)
+    return frozenset(name for name, scope in scopes.items() if role.value in scope.roles)
 
 
 def scopes_for_roles(roles: list[str] | frozenset[str]) -> frozenset[str]:
     granted: set[str] = set()
     for role in roles:
-        granted |= ROLE_SCOPES.get(Role(role), frozenset())
+        granted |= role_scopes(Role(role))
     return frozenset(granted)
 
 

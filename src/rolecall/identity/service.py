@@ -16,18 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.identity import repository
+from rolecall.identity.events import (
+    OrganisationCreated,
+    OrganisationEvent,
+    OrganisationUpdated,
+    UserCreated,
+    UserEvent,
+    UserUpdated,
+)
 from rolecall.identity.models import ApiClient, Organisation, User
 from rolecall.identity.passwords import hash_password, password_problems
 from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.identity.schemas import ApiClientCreate, OrganisationUpdate, UserCreate, UserUpdate
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.tenancy import bind_organisation
 
-SOURCE = "/rolecall/identity"
 SYSTEM_ACTOR = "system:cli"
 
 
@@ -37,21 +44,14 @@ class NewOrganisation:
     admin: User
 
 
-def _user_event(session: AsyncSession, event_type: str, user: User) -> None:
-    # Events carry ids and roles, not names or addresses: consumers fetch personal data if they need it.
-    data = {
-        "schema_version": 1,
-        "user_id": str(user.id),
-        "roles": list(user.roles),
-        "is_active": user.is_active,
-    }
-    record_event(session, type=event_type, source=SOURCE, subject=f"users/{user.id}", data=data)
+def _user_event(session: AsyncSession, event: type[UserEvent], user: User) -> None:
+    emit(session, event(user_id=user.id, roles=list(user.roles), is_active=user.is_active))
 
 
-def _organisation_event(session: AsyncSession, event_type: str, organisation: Organisation) -> None:
-    data = {"schema_version": 1, "organisation_id": str(organisation.id)}
-    subject = f"organisations/{organisation.id}"
-    record_event(session, type=event_type, source=SOURCE, subject=subject, data=data)
+def _organisation_event(
+    session: AsyncSession, event: type[OrganisationEvent], organisation: Organisation
+) -> None:
+    emit(session, event(organisation=organisation.id))
 
 
 async def create_organisation(
@@ -90,8 +90,8 @@ async def create_organisation(
         target_id=organisation.id,
     )
     audit.record(session, actor=SYSTEM_ACTOR, action="user.created", target_type="user", target_id=admin.id)
-    _organisation_event(session, "organisation.created", organisation)
-    _user_event(session, "user.created", admin)
+    _organisation_event(session, OrganisationCreated, organisation)
+    _user_event(session, UserCreated, admin)
     return NewOrganisation(organisation, admin)
 
 
@@ -125,7 +125,7 @@ async def update_organisation(
         target_id=organisation.id,
         changed_fields=["name"],
     )
-    _organisation_event(session, "organisation.updated", organisation)
+    _organisation_event(session, OrganisationUpdated, organisation)
     await session.flush()
     return organisation
 
@@ -166,7 +166,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     except IntegrityError as exc:
         raise Conflict("A user with this e-mail address already exists.") from exc
     audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
-    _user_event(session, "user.created", user)
+    _user_event(session, UserCreated, user)
     return user
 
 
@@ -222,7 +222,7 @@ async def update_user(
         target_id=user.id,
         changed_fields=fields.keys(),
     )
-    _user_event(session, "user.updated", user)
+    _user_event(session, UserUpdated, user)
     await session.flush()
     return user
 

@@ -90,7 +90,9 @@ async def list_interviews(
     where = InterviewFilter(application_id, interviewer_id, starts_from, starts_before)
     rows, cursor = await service.list_interviews(session, principal, where, paging)
     no_store(response)
-    return Page[InterviewOut](items=[_model(row) for row in rows], next_cursor=cursor)
+    return Page[InterviewOut](
+        items=[_model(row) for row in rows], next_cursor=cursor, next_updated_since=paging.next_updated_since
+    )
 
 
 @router.get("/interviews/{interview_id}", response_model=InterviewOut)

@@ -14,11 +14,13 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
 class Interview(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "interviews"
+    __table_args__ = (sync_index("interviews"),)
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
     job_id: Mapped[uuid.UUID] = mapped_column(index=True)

@@ -15,28 +15,27 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.interviews import repository
+from rolecall.interviews.events import ScorecardSubmitted
 from rolecall.interviews.models import Interview, Scorecard
-from rolecall.interviews.schemas import RECOMMENDATIONS, ScorecardUpdate
+from rolecall.interviews.schemas import RECOMMENDATIONS, Recommendation, ScorecardUpdate
 from rolecall.interviews.service import get_interview, notes_context, sits_on
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pii import KeyRing
 from rolecall.roles import service as roles
-
-SOURCE = "/rolecall/interviews"
 
 
 @dataclass(frozen=True)
@@ -209,22 +208,19 @@ async def submit_my_scorecard(
     card.submitted_at = utcnow()
     card.version += 1
     await session.flush()
-    _audit(session, principal, "scorecard.submitted", card)
+    _audit(session, principal, ScorecardSubmitted.event_type, card)
     interview = await get_interview(session, principal, interview_id)
-    data = {
-        "schema_version": 1,
-        "scorecard_id": str(card.id),
-        "interview_id": str(card.interview_id),
-        "application_id": str(card.application_id),
-        "job_id": str(interview.job_id),
-        "interviewer_id": str(card.interviewer_id),
-        "recommendation": card.recommendation,
-        "ratings": {attribute["skill"]: attribute["rating"] for attribute in card.attributes},
-        "submitted_at": card.submitted_at.isoformat(),
-    }
-    record_event(
-        session, type="scorecard.submitted", source=SOURCE, subject=f"scorecards/{card.id}", data=data
+    event = ScorecardSubmitted(
+        scorecard_id=card.id,
+        interview_id=card.interview_id,
+        application_id=card.application_id,
+        job_id=interview.job_id,
+        interviewer_id=card.interviewer_id,
+        recommendation=cast(Recommendation, card.recommendation),
+        ratings={attribute["skill"]: attribute["rating"] for attribute in card.attributes},
+        submitted_at=card.submitted_at,
     )
+    emit(session, event)
     return _view(keyring, card)
 
 

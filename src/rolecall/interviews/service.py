@@ -15,7 +15,7 @@ import dataclasses
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.audit import service as audit
 from rolecall.identity import service as identity
 from rolecall.interviews import repository
+from rolecall.interviews.events import (
+    InterviewCancelled,
+    InterviewEvent,
+    InterviewRescheduled,
+    InterviewScheduled,
+    InterviewSnapshot,
+)
 from rolecall.interviews.models import Interview, Scorecard
 from rolecall.interviews.repository import InterviewFilter
 from rolecall.interviews.schemas import InterviewCreate, InterviewUpdate
@@ -32,14 +39,13 @@ from rolecall.platform import ics
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
 
-SOURCE = "/rolecall/interviews"
 ERASED_TITLE = "Interview"
 
 
@@ -148,7 +154,7 @@ async def schedule_interview(
     )
     session.add(interview)
     await session.flush()
-    _emit(session, principal, "interview.scheduled", interview)
+    _emit(session, principal, InterviewScheduled, interview)
     return interview
 
 
@@ -179,7 +185,7 @@ async def reschedule_interview(
     interview.sequence += 1
     interview.version += 1
     await session.flush()
-    _emit(session, principal, "interview.rescheduled", interview, changed)
+    _emit(session, principal, InterviewRescheduled, interview, changed)
     return interview
 
 
@@ -208,7 +214,7 @@ async def _cancel(session: AsyncSession, principal: Principal, interview: Interv
     interview.sequence += 1
     interview.version += 1
     await session.flush()
-    _emit(session, principal, "interview.cancelled", interview, ["status"])
+    _emit(session, principal, InterviewCancelled, interview, ["status"])
 
 
 def interview_state(interview: Interview) -> dict[str, Any]:
@@ -228,10 +234,27 @@ def interview_state(interview: Interview) -> dict[str, Any]:
     }
 
 
+def snapshot(interview: Interview) -> InterviewSnapshot:
+    """What events say about an interview: ids and times, never the title, place or link."""
+    return InterviewSnapshot(
+        id=interview.id,
+        application_id=interview.application_id,
+        job_id=interview.job_id,
+        candidate_id=interview.candidate_id,
+        status=cast(Literal["scheduled", "cancelled"], interview.status),
+        starts_at=interview.starts_at,
+        ends_at=ends_at(interview),
+        duration_minutes=interview.duration_minutes,
+        interviewer_ids=[uuid.UUID(str(user_id)) for user_id in interview.interviewer_ids],
+        sequence=interview.sequence,
+        version=interview.version,
+    )
+
+
 def _emit(
     session: AsyncSession,
     principal: Principal,
-    event_type: str,
+    event_class: type[InterviewEvent],
     interview: Interview,
     changed: Iterable[str] = (),
 ) -> None:
@@ -239,14 +262,13 @@ def _emit(
     audit.record(
         session,
         actor=principal.actor,
-        action=event_type,
+        action=event_class.event_type,
         target_type="interview",
         target_id=interview.id,
         changed_fields=changed,
         application_id=str(interview.application_id),
     )
-    data = {"schema_version": 1, "interview": interview_state(interview), "changed_fields": changed}
-    record_event(session, type=event_type, source=SOURCE, subject=f"interviews/{interview.id}", data=data)
+    emit(session, event_class(interview=snapshot(interview), changed_fields=changed))
 
 
 # --- the invite ---------------------------------------------------------------------------------
@@ -390,3 +412,51 @@ async def job_rating_means(
         )
         for application_id, per_skill in sums.items()
     }
+
+
+# --- for other contexts (notifications) ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MissingScorecard:
+    organisation_id: uuid.UUID
+    interview_id: uuid.UUID
+    job_id: uuid.UUID
+    interviewer_id: uuid.UUID
+
+
+async def missing_scorecards(
+    session: AsyncSession, *, ended_before: datetime, ended_after: datetime
+) -> list[MissingScorecard]:
+    """Interviewers of held interviews that ended in the window without submitting their scorecard.
+
+    Across organisations: the notifications worker's sweep for reminders. Ids only.
+    """
+    from sqlalchemy import select
+
+    from rolecall.platform.tenancy import all_tenants
+
+    stmt = (
+        select(Interview)
+        .where(
+            Interview.status == "scheduled",
+            Interview.starts_at < ended_before,
+            Interview.starts_at >= ended_after - timedelta(days=1),
+        )
+        .execution_options(**all_tenants())
+    )
+    held = [i for i in (await session.scalars(stmt)).all() if ended_after <= ends_at(i) < ended_before]
+    if not held:
+        return []
+    cards = select(Scorecard.interview_id, Scorecard.interviewer_id).where(
+        Scorecard.interview_id.in_([i.id for i in held]), Scorecard.status == "submitted"
+    )
+    submitted = {
+        (row[0], str(row[1])) for row in await session.execute(cards.execution_options(**all_tenants()))
+    }
+    return [
+        MissingScorecard(i.organisation_id, i.id, i.job_id, uuid.UUID(user_id))
+        for i in held
+        for user_id in i.interviewer_ids
+        if (i.id, user_id) not in submitted
+    ]

@@ -95,7 +95,9 @@ async def list_jobs(
     jobs, cursor = await service.list_jobs(session, principal, paging, status_filter)
     settings = await service.get_settings(session, principal)
     return Page[JobOut](
-        items=[JobOut.model_validate(service.job_out(j, settings)) for j in jobs], next_cursor=cursor
+        items=[JobOut.model_validate(service.job_out(j, settings)) for j in jobs],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
     )
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, t
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
 class Job(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "jobs"
+    __table_args__ = (sync_index("jobs"),)
 
     role_profile_id: Mapped[uuid.UUID] = mapped_column(index=True)
     profile_version: Mapped[int] = mapped_column(Integer)

@@ -21,6 +21,15 @@ from rolecall.audit import service as audit
 from rolecall.identity import service as identity
 from rolecall.jobs import posting, repository
 from rolecall.jobs.description import TemplateOverrideError, validate_override
+from rolecall.jobs.events import (
+    JobClosed,
+    JobCreated,
+    JobEvent,
+    JobOpened,
+    JobPaused,
+    JobSnapshot,
+    JobUpdated,
+)
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.schemas import (
     DEFAULT_STAGES,
@@ -36,13 +45,12 @@ from rolecall.jobs.schemas import (
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.roles import service as roles
 from rolecall.roles.library.schema import RoleProfile, SalaryBand
 
-SOURCE = "/rolecall/jobs"
 # Annualising factors for checking monthly or hourly pay against annual bands (40 h x 52 weeks).
 _PER_YEAR = {"year": 1, "month": 12, "hour": 2080}
 _TEAM_ROLE_NEEDS = {
@@ -194,7 +202,7 @@ async def republish_open_jobs(
         job.version += 1
     await session.flush()
     for job in jobs:
-        await _emit(session, principal, "job.updated", job, actor=actor)
+        await _emit(session, principal, JobUpdated, job, actor=actor)
     return len(jobs)
 
 
@@ -330,7 +338,7 @@ async def create_job(session: AsyncSession, principal: Principal, body: JobCreat
     )
     session.add(job)
     await session.flush()
-    await _emit(session, principal, "job.created", job)
+    await _emit(session, principal, JobCreated, job)
     return job
 
 
@@ -373,7 +381,7 @@ async def update_job(
         job.salary = None
     job.version += 1
     await session.flush()
-    await _emit(session, principal, "job.updated", job, changed=changes.keys())
+    await _emit(session, principal, JobUpdated, job, changed=changes.keys())
     return job
 
 
@@ -397,14 +405,14 @@ async def transition(
             raise _problem("valid_through", "valid_through is in the past; move it forward before opening.")
         job.status, job.opened_at = "open", now
         job.first_opened_at = job.first_opened_at or now
-        event = "job.opened"
+        event: type[JobEvent] = JobOpened
     elif action == "pause":
-        job.status, event = "paused", "job.paused"
+        job.status, event = "paused", JobPaused
     else:
         assert body is not None
         job.status, job.closed_at = "closed", now
         job.close_reason, job.close_note = body.reason, body.note
-        event = "job.closed"
+        event = JobClosed
     job.version += 1
     await session.flush()
     await _emit(session, principal, event, job)
@@ -417,16 +425,15 @@ async def transition(
 async def _emit(
     session: AsyncSession,
     principal: Principal,
-    event_type: str,
+    event: type[JobEvent],
     job: Job,
     changed: Any = (),
     actor: str | None = None,
 ) -> None:
-    action = event_type.split(".", 1)[1]
     audit.record(
         session,
         actor=actor or principal.actor,
-        action=event_type,
+        action=event.event_type,
         target_type="job",
         target_id=job.id,
         changed_fields=changed,
@@ -437,13 +444,10 @@ async def _emit(
         settings = await get_settings(session, principal)
         organisation = await identity.get_organisation(session, principal)
         public = posting.build(job, await _pinned(session, job), settings, organisation.name)
-    data = {
-        "schema_version": 1,
-        "action": action,
-        "job": posting.job_state(job),
-        "posting": public,
-    }
-    record_event(session, type=event_type, source=SOURCE, subject=f"jobs/{job.id}", data=data)
+    action = event.event_type.split(".", 1)[1]
+    emit(
+        session, event(action=action, job=JobSnapshot.model_validate(posting.job_state(job)), posting=public)
+    )
 
 
 async def description(
@@ -540,7 +544,7 @@ async def consume_opening(session: AsyncSession, principal: Principal, job_id: u
         return 0
     job.version += 1
     await session.flush()
-    await _emit(session, principal, "job.updated", job, changed=["hires"])
+    await _emit(session, principal, JobUpdated, job, changed=["hires"])
     return left
 
 
@@ -558,9 +562,9 @@ async def restore_opening(session: AsyncSession, principal: Principal, job_id: u
     if job.status == "closed" and job.close_reason == "filled":
         job.status, job.opened_at = "open", utcnow()
         job.closed_at, job.close_reason, job.close_note = None, None, None
-        event = "job.opened"
+        event: type[JobEvent] = JobOpened
     else:
-        event = "job.updated"
+        event = JobUpdated
     job.version += 1
     await session.flush()
     await _emit(session, principal, event, job, changed=["hires"])

@@ -47,4 +47,5 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def prometheus_metrics(request: Request) -> Response:
     await metrics.refresh(request.app.state.engine, request.app.state.sessionmaker)
+    await metrics.refresh_dead_letters(request.app.state.sessionmaker, request.app.state.settings)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

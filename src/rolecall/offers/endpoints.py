@@ -87,7 +87,11 @@ async def list_offers(
         status=status_filter,
     )
     no_store(response)
-    return Page[OfferSummary](items=[OfferSummary.model_validate(o) for o in offers], next_cursor=cursor)
+    return Page[OfferSummary](
+        items=[OfferSummary.model_validate(o) for o in offers],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut)

@@ -8,29 +8,25 @@ restarted worker delivers it and the saga carries on from its log.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rolecall.candidates.events import CandidateMerged
 from rolecall.offers import saga, service
-from rolecall.platform.events.envelope import CloudEvent
+from rolecall.offers.events import HireProgressed, OfferAccepted
 from rolecall.platform.events.registry import registry
 
 
-@registry.register("offer.accepted", name="offers.hire_saga_start")
-async def start_hire(session: AsyncSession, event: CloudEvent) -> None:
-    await saga.advance(session, uuid.UUID(str(event.data["saga_id"])), chain=True)
+@registry.subscribe(OfferAccepted, name="offers.hire_saga_start")
+async def start_hire(session: AsyncSession, event: OfferAccepted) -> None:
+    await saga.advance(session, event.saga_id, chain=True)
 
 
-@registry.register(saga.PROGRESSED, name="offers.hire_saga_continue")
-async def continue_hire(session: AsyncSession, event: CloudEvent) -> None:
-    await saga.advance(session, uuid.UUID(str(event.data["saga_id"])), chain=True)
+@registry.subscribe(HireProgressed, name="offers.hire_saga_continue")
+async def continue_hire(session: AsyncSession, event: HireProgressed) -> None:
+    await saga.advance(session, event.saga_id, chain=True)
 
 
-@registry.register("candidate.merged", name="offers.follow_candidate_merge")
-async def follow_candidate_merge(session: AsyncSession, event: CloudEvent) -> None:
+@registry.subscribe(CandidateMerged, name="offers.follow_candidate_merge")
+async def follow_candidate_merge(session: AsyncSession, event: CandidateMerged) -> None:
     """A merged-away candidate's offers now belong to the surviving candidate."""
-    data = event.data or {}
-    await service.follow_candidate_merge(
-        session, uuid.UUID(data["merged_id"]), uuid.UUID(data["candidate_id"])
-    )
+    await service.follow_candidate_merge(session, event.merged_id, event.candidate_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 # An offer in play or accepted blocks another for the same application; the index makes that hold
@@ -33,6 +34,7 @@ class Offer(IdMixin, TimestampMixin, TenantScoped, Base):
             postgresql_where=text(_LIVE),
             sqlite_where=text(_LIVE),
         ),
+        sync_index("offers"),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)

@@ -29,18 +29,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.jobs import service as jobs
 from rolecall.offers import repository
 from rolecall.offers import service as offers
+from rolecall.offers.events import HireCompleted, HireFailed, HireProgressed
 from rolecall.offers.models import HireSaga
 from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import transaction
 from rolecall.platform.errors import ProblemError
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.tenancy import bind_organisation
 
 STEPS = ("mark_hired", "consume_opening", "notify")
 COMPENSATIONS = {"mark_hired": "revert_hire", "consume_opening": "restore_opening"}
-PROGRESSED = "hire.progressed"
 
 
 def current_run(saga: HireSaga) -> list[dict[str, Any]]:
@@ -76,11 +76,11 @@ async def _notify(session: AsyncSession, principal: Principal, saga: HireSaga) -
     offers.emit(
         session,
         principal,
-        "hire.completed",
+        HireCompleted,
         offer,
-        saga_id=str(saga.id),
+        saga_id=saga.id,
         openings_left=left,
-        remaining_application_ids=[str(app.id) for app in remaining],
+        remaining_application_ids=[app.id for app in remaining],
     )
     return {"remaining_applications": len(remaining)}
 
@@ -110,7 +110,7 @@ async def _compensate(
     offer.status, offer.responded_at, offer.expires_at = "approved", None, None
     offer.version += 1
     await session.flush()
-    offers.emit(session, principal, "hire.failed", offer, saga_id=str(saga.id), failed_step=failed)
+    offers.emit(session, principal, HireFailed, offer, saga_id=saga.id, failed_step=failed)
 
 
 async def advance(session: AsyncSession, saga_id: uuid.UUID, *, chain: bool = False) -> bool:
@@ -144,10 +144,7 @@ async def advance(session: AsyncSession, saga_id: uuid.UUID, *, chain: bool = Fa
     await session.flush()
     more = saga.state == "running"
     if more and chain:
-        data = {"schema_version": 1, "saga_id": str(saga.id), "offer_id": str(saga.offer_id), "step": step}
-        record_event(
-            session, type=PROGRESSED, source=offers.SOURCE, subject=f"offers/{saga.offer_id}", data=data
-        )
+        emit(session, HireProgressed(saga_id=saga.id, offer_id=saga.offer_id, step=step))
     return more
 
 

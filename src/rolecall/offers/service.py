@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.audit import service as audit
 from rolecall.offers import records, repository
 from rolecall.offers import terms as offer_terms
+from rolecall.offers.events import (
+    OfferAccepted,
+    OfferApproved,
+    OfferChangesRequested,
+    OfferCreated,
+    OfferDeclined,
+    OfferEvent,
+    OfferExpired,
+    OfferRevised,
+    OfferSent,
+    OfferStepApproved,
+    OfferWithdrawn,
+)
 from rolecall.offers.models import HireSaga, Offer, OfferApproval
 from rolecall.offers.personal_data import (
     SEALED_COLUMNS,
@@ -31,13 +44,13 @@ from rolecall.offers.personal_data import (
     rotate_keys,
 )
 from rolecall.offers.repository import OPEN_STATUSES
-from rolecall.offers.schemas import Decision, DeclineOffer, OfferCreate, OfferRevision, SendOffer
+from rolecall.offers.schemas import Decision, DeclineOffer, OfferCreate, OfferRevision, OfferStatus, SendOffer
 from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import transaction
 from rolecall.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events import outbox
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
@@ -65,7 +78,6 @@ __all__ = [
     "withdraw_offer",
 ]
 
-SOURCE = "/rolecall/offers"
 DEFAULT_APPROVAL_CHAIN = ("hiring_manager", "admin")
 DEFAULT_VALIDITY = timedelta(days=7)
 
@@ -74,30 +86,33 @@ def _problem(field: str, message: str) -> Unprocessable:
     return Unprocessable(message, extra={"errors": [{"field": field, "message": message}]})
 
 
-def emit(session: AsyncSession, principal: Principal, event_type: str, offer: Offer, **facts: Any) -> None:
-    """Audit entry and outbox event for one change of an offer (ids and statuses only)."""
-    facts = {key: str(value) if isinstance(value, uuid.UUID) else value for key, value in facts.items()}
+def emit(
+    session: AsyncSession, principal: Principal, event_class: type[OfferEvent], offer: Offer, **facts: Any
+) -> None:
+    """Audit entry and outbox event for one change of an offer (ids and statuses only).
+
+    ``facts`` are the members ``event_class`` declares beyond those of every offer event.
+    """
+    event = event_class(
+        offer_id=offer.id,
+        application_id=offer.application_id,
+        job_id=offer.job_id,
+        candidate_id=offer.candidate_id,
+        status=cast(OfferStatus, offer.status),
+        offer_version=offer.current_version,
+        **facts,
+    )
     audit.record(
         session,
         actor=principal.actor,
-        action=event_type,
+        action=event.event_type,
         target_type="offer",
         target_id=offer.id,
         status=offer.status,
         offer_version=offer.current_version,
-        **facts,
+        **event.model_dump(mode="json", exclude=set(OfferEvent.model_fields)),
     )
-    data = {
-        "schema_version": 1,
-        "offer_id": str(offer.id),
-        "application_id": str(offer.application_id),
-        "job_id": str(offer.job_id),
-        "candidate_id": str(offer.candidate_id),
-        "status": offer.status,
-        "offer_version": offer.current_version,
-        **facts,
-    }
-    record_event(session, type=event_type, source=SOURCE, subject=f"offers/{offer.id}", data=data)
+    outbox.emit(session, event)
 
 
 async def _get(session: AsyncSession, offer_id: uuid.UUID) -> Offer:
@@ -154,7 +169,7 @@ async def create_offer(
         ) from exc
     session.add(offer_terms.new_version(offer, 1, terms, principal))
     await session.flush()
-    emit(session, principal, "offer.created", offer, overridden=bool(body.override_reason))
+    emit(session, principal, OfferCreated, offer, overridden=bool(body.override_reason))
     return await records.view(session, offer, keyring)
 
 
@@ -164,7 +179,7 @@ async def expire_if_due(session: AsyncSession, offer: Offer) -> bool:
         return False
     _touch(offer, "expired")
     await session.flush()
-    emit(session, Principal.acting_for("system", offer.organisation_id), "offer.expired", offer)
+    emit(session, Principal.acting_for("system", offer.organisation_id), OfferExpired, offer)
     return True
 
 
@@ -224,7 +239,7 @@ async def revise_offer(
     _touch(offer, "pending_approval")
     session.add(offer_terms.new_version(offer, offer.current_version, terms, principal))
     await session.flush()
-    emit(session, principal, "offer.revised", offer, changed_fields=sorted(sent))
+    emit(session, principal, OfferRevised, offer, changed_fields=sorted(sent))
     return await records.view(session, offer, keyring)
 
 
@@ -271,18 +286,11 @@ async def decide(
         raise Conflict("Someone else decided this step at the same time; reload the offer.") from exc
     facts: dict[str, Any] = {"step": step, "role": role, "decision": decision}
     if decision == "rejected":
-        emit(session, principal, "offer.changes_requested", offer, **facts)
+        emit(session, principal, OfferChangesRequested, offer, **facts)
     elif last:
-        emit(session, principal, "offer.approved", offer, **facts)
+        emit(session, principal, OfferApproved, offer, **facts)
     else:
-        audit.record(
-            session,
-            actor=principal.actor,
-            action="offer.step_approved",
-            target_type="offer",
-            target_id=offer.id,
-            **facts,
-        )
+        emit(session, principal, OfferStepApproved, offer, **facts)
     return await records.view(session, offer, keyring)
 
 
@@ -302,7 +310,7 @@ async def send_offer(
     offer.sent_at, offer.expires_at, offer.responded_at = now, expires_at, None
     _touch(offer, "sent")
     await session.flush()
-    emit(session, principal, "offer.sent", offer)
+    emit(session, principal, OfferSent, offer)
     return await records.view(session, offer, keyring)
 
 
@@ -342,7 +350,7 @@ async def accept_offer(
         saga.steps = [*saga.steps, marker]
         saga.version += 1
     await session.flush()
-    emit(session, principal, "offer.accepted", offer, saga_id=saga.id)
+    emit(session, principal, OfferAccepted, offer, saga_id=saga.id)
     return await records.view(session, offer, keyring)
 
 
@@ -359,7 +367,7 @@ async def decline_offer(
     offer.decline_reason = records.seal(keyring, f"offers:{offer.id}:decline_reason", body.reason)
     _touch(offer, "declined")
     await session.flush()
-    emit(session, principal, "offer.declined", offer, reason_given=body.reason is not None)
+    emit(session, principal, OfferDeclined, offer, reason_given=body.reason is not None)
     return await records.view(session, offer, keyring)
 
 
@@ -372,7 +380,7 @@ async def withdraw_offer(
         raise Conflict(f"A {offer.status} offer cannot be withdrawn.")
     _touch(offer, "withdrawn")
     await session.flush()
-    emit(session, principal, "offer.withdrawn", offer)
+    emit(session, principal, OfferWithdrawn, offer)
     return await records.view(session, offer, keyring)
 
 
@@ -406,3 +414,17 @@ async def saga_health(session: AsyncSession) -> tuple[int, float]:
     """
     count, oldest = await repository.running_sagas(session)
     return count, 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+
+
+# --- for other contexts (notifications) ----------------------------------------------------------
+
+
+async def pending_approval(session: AsyncSession, offer_id: uuid.UUID) -> tuple[int, str] | None:
+    """The offer's waiting approval step and its role, or None: who must be told it waits for them."""
+    offer = await repository.get_offer(session, offer_id)
+    if offer is None or offer.status != "pending_approval":
+        return None
+    step = len(await repository.approvals(session, offer.id, offer.current_version))
+    if step >= len(offer.approval_chain):
+        return None
+    return step, offer.approval_chain[step]

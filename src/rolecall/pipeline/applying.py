@@ -24,6 +24,7 @@ from rolecall.board import service as board
 from rolecall.candidates import service as candidates
 from rolecall.candidates.schemas import CandidateCreate
 from rolecall.jobs import service as jobs
+from rolecall.notifications import service as notifications
 from rolecall.pipeline import answers as form
 from rolecall.pipeline import repository, scoring, service
 from rolecall.pipeline.models import Application
@@ -32,7 +33,7 @@ from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import NotFound, ProblemError, Unprocessable
 from rolecall.platform.ids import new_id
-from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.pii import BlindIndex, KeyRing, normalise_email
 from rolecall.platform.storage import FileStore
 from rolecall.platform.tenancy import bind_organisation
 
@@ -71,6 +72,15 @@ async def open_posting(session: AsyncSession, posting_id: uuid.UUID) -> Principa
     organisation_id = await board.live_posting_owner(session, posting_id)
     bind_organisation(session, organisation_id)
     return Principal.acting_for("applicant", organisation_id)
+
+
+async def posting_organisation(session: AsyncSession, params: dict[str, str]) -> uuid.UUID | None:
+    """The organisation an ``Idempotency-Key`` on the public apply route is scoped to (its posting's)."""
+    try:
+        posting_id = uuid.UUID(params["posting_id"])
+    except (KeyError, ValueError):
+        return None
+    return await board.live_posting_owner(session, posting_id)
 
 
 async def application_form(session: AsyncSession, posting_id: uuid.UUID) -> dict[str, Any]:
@@ -166,9 +176,20 @@ async def submit(
         keyring=tools.keyring,
         index=tools.index,
     )
-    if await repository.live_application(session, job.id, candidate_id) is not None:
+    existing = await repository.live_application(session, job.id, candidate_id)
+    if existing is not None:
         # Checked before any file is stored. Answered like a success by the route, so that the
-        # apply form cannot be used to find out whether someone applied.
+        # apply form cannot be used to find out whether someone applied; the address gets a fresh
+        # link to the application it already has ("you already applied").
+        # Only to the address on file: a person found again by phone with another address must not
+        # receive a working link to somebody's application.
+        known = await candidates.get_candidate(session, principal, candidate_id, keyring=tools.keyring)
+        if known.email is not None and normalise_email(known.email) == normalise_email(body.email):
+            token, expires_at = _new_token(tools)
+            existing.status_token_hash = tools.index.digest(TOKEN_PURPOSE, token)
+            existing.status_token_expires_at = expires_at
+            await session.flush()
+            await _mail_link(session, existing, known.email, token, tools, repeat=True)
         raise AlreadyApplied()
     skills: list[str] = []
     proficiency: dict[str, int] = {}
@@ -195,8 +216,7 @@ async def submit(
         cleaned[key] = {"file_id": str(stored.id)}
 
     application_id = new_id()
-    token = secrets.token_urlsafe(32)
-    expires_at = utcnow() + timedelta(days=tools.link_days)
+    token, expires_at = _new_token(tools)
     consent = {"given": True, "text_version": body.consent.text_version, "at": utcnow().isoformat()}
     application = await service.add_application(
         session,
@@ -222,7 +242,30 @@ async def submit(
         status_token_hash=tools.index.digest(TOKEN_PURPOSE, token),
         status_token_expires_at=expires_at,
     )
+    await _mail_link(session, application, body.email, token, tools, repeat=False)
     return Submitted(application, token, expires_at)
+
+
+def _new_token(tools: Tools) -> tuple[str, datetime]:
+    return secrets.token_urlsafe(32), utcnow() + timedelta(days=tools.link_days)
+
+
+async def _mail_link(
+    session: AsyncSession, application: Application, email: str, token: str, tools: Tools, *, repeat: bool
+) -> None:
+    """The status link goes to the address given, never back in the response: only the owner of the
+    address learns it, and the answer to the form is the same whoever applied before."""
+    await notifications.queue_status_link(
+        session,
+        application.organisation_id,
+        application.id,
+        application.job_id,
+        application.candidate_id,
+        email,
+        f"/status/{token}",
+        repeat=repeat,
+        keyring=tools.keyring,
+    )
 
 
 async def by_token(session: AsyncSession, token: str, index: BlindIndex) -> tuple[Application, Principal]:

@@ -99,7 +99,11 @@ async def list_applications(
     rows, cursor = await service.list_applications(
         session, paging, job_id=job_id, candidate_id=candidate_id, status=status, stage=stage
     )
-    return Page[ApplicationOut](items=[ApplicationOut.model_validate(r) for r in rows], next_cursor=cursor)
+    return Page[ApplicationOut](
+        items=[ApplicationOut.model_validate(r) for r in rows],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.get(

@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.pipeline import stages
+from rolecall.pipeline.events import ApplicationHired, ApplicationStageChanged
 from rolecall.pipeline.records import change, get_application, job_stages
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict
@@ -32,7 +33,7 @@ async def mark_hired(session: AsyncSession, principal: Principal, application_id
         "hire",
         to_stage=target,
         status="hired",
-        event_type="application.hired",
+        event_class=ApplicationHired,
     )
     return True
 
@@ -50,6 +51,6 @@ async def revert_hire(session: AsyncSession, principal: Principal, application_i
         "hire_reverted",
         to_stage=target,
         status="active",
-        event_type="application.stage_changed",
+        event_class=ApplicationStageChanged,
     )
     return True

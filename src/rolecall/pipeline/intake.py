@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from rolecall.pipeline import applying
 from rolecall.pipeline.schemas import PublicApplication
+from rolecall.platform import ratelimit
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import TooManyRequests, Unprocessable
 from rolecall.platform.ids import new_id
@@ -49,18 +50,24 @@ class Received:
     expires_at: datetime
 
 
-def limiter(request: Request) -> SlidingWindowLimiter:
-    found: SlidingWindowLimiter | None = getattr(request.app.state, "apply_limiter", None)
-    if found is None:
-        found = SlidingWindowLimiter(request.app.state.settings.apply_rate_per_hour, timedelta(hours=1))
-        request.app.state.apply_limiter = found
-    return found
+async def check_rate(request: Request) -> None:
+    """Count this submission against the client address; 429 with Retry-After over the limit.
 
-
-def check_rate(request: Request) -> None:
-    """Count this submission against the client address; 429 with Retry-After over the limit."""
+    The count is the shared "apply" rate limit (platform/ratelimit.py, Redis when configured); a
+    per-process :class:`SlidingWindowLimiter` set as ``app.state.apply_limiter`` overrides it (tests).
+    """
     settings = request.app.state.settings
-    retry_after = limiter(request).hit(client_address(request, settings.trust_forwarded_for))
+    override: SlidingWindowLimiter | None = getattr(request.app.state, "apply_limiter", None)
+    if override is None:
+        try:
+            await ratelimit.enforce(request, ratelimit.APPLY)
+        except TooManyRequests as exc:
+            RECEIVED.labels("rate_limited").inc()
+            raise TooManyRequests(
+                "Too many applications from this address; try again later.", headers=exc.headers
+            ) from None
+        return
+    retry_after = override.hit(client_address(request, settings.trust_forwarded_for))
     if retry_after is not None:
         RECEIVED.labels("rate_limited").inc()
         raise TooManyRequests(
@@ -137,7 +144,7 @@ async def submit(
     except applying.AlreadyApplied:
         RECEIVED.labels("duplicate").inc()
         # The same answer as a first application: the form must not reveal who applied where. The
-        # person who really applied twice still has the status link from their first application.
+        # address on file was sent a fresh link to the first application (see applying.submit).
         return decoy(request)
     RECEIVED.labels("created").inc()
     return Received(submitted.application.id, submitted.token, submitted.expires_at)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
@@ -52,6 +53,7 @@ class Application(IdMixin, TimestampMixin, TenantScoped, Base):
             postgresql_where=text("merged_into_id IS NULL"),
             sqlite_where=text("merged_into_id IS NULL"),
         ),
+        sync_index("applications"),
     )
 
     job_id: Mapped[uuid.UUID] = mapped_column(index=True)

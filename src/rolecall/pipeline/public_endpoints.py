@@ -5,11 +5,14 @@
 * ``application``: JSON (:class:`~rolecall.pipeline.schemas.PublicApplication`),
 * ``resume``: optional file (PDF, DOCX or text, recognised by content, not by name),
 * ``file_<question key>``: one file per file question of the form,
-* ``website``: a honeypot. People never see it; bots fill it in. A filled honeypot gets an answer
-  shaped like a success, and nothing is stored, so the bot learns nothing.
+* ``website``: a honeypot. People never see it; bots fill it in. A filled honeypot gets the same
+  answer as everyone, and nothing is stored or sent, so the bot learns nothing.
 
-A second application of the same person (by e-mail or phone) to the same job gets that same
-success-shaped answer and changes nothing, so the form cannot be used to learn who applied where.
+The answer is the same in every case (202, "received; a link was e-mailed"): the status link goes
+only to the e-mail address given (:func:`rolecall.notifications.service.queue_status_link`). A second
+application of the same person to the same job stores nothing new; the address on file gets a fresh
+link to the first application ("you already applied"). So the form cannot be used to learn who
+applied where, and a link reaches only the owner of the address.
 
 Requests are limited per client address (``ROLECALL_APPLY_RATE_PER_HOUR``, 429 with Retry-After).
 The limit, honeypot, decoy and file reading live in :mod:`rolecall.pipeline.intake`, shared with the
@@ -29,29 +32,22 @@ from rolecall.pipeline.schemas import ApplicationForm, ApplicationStatusOut, App
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import BadRequest, Unprocessable
 from rolecall.platform.http import no_store
+from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited, rate_limit_responses
 
-router = APIRouter(prefix="/v1", tags=["applying"], dependencies=[PUBLIC])
+router = APIRouter(prefix="/v1", tags=["applying"], dependencies=[PUBLIC], route_class=RateLimitedRoute)
 THANKS = (
-    "Thank you, your application was received. Keep the status link: it is the only way to see or "
-    "withdraw this application without contacting the recruiter."
+    "Thank you, your application was received. We have e-mailed you a link to follow or withdraw "
+    "it; keep that e-mail."
 )
+RECEIVED = ApplyResult(status="received", message=THANKS)
 
 
-def _status_url(token: str) -> str:
-    return f"/v1/application-status/{token}"
-
-
-def _result(received: intake.Received) -> ApplyResult:
-    return ApplyResult(
-        application_id=received.application_id,
-        status_url=_status_url(received.token),
-        status_token=received.token,
-        status_link_expires_at=received.expires_at,
-        message=THANKS,
-    )
-
-
-@router.get("/board/postings/{posting_id}/application-form", response_model=ApplicationForm)
+@router.get(
+    "/board/postings/{posting_id}/application-form",
+    response_model=ApplicationForm,
+    dependencies=[limited(BOARD, per_client=True)],
+    responses=rate_limit_responses(),
+)
 async def application_form(posting_id: uuid.UUID, session: DbSession) -> ApplicationForm:
     return ApplicationForm.model_validate(await applying.application_form(session, posting_id))
 
@@ -59,23 +55,24 @@ async def application_form(posting_id: uuid.UUID, session: DbSession) -> Applica
 @router.post(
     "/board/postings/{posting_id}/applications",
     response_model=ApplyResult,
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     summary="Apply to an open posting (multipart: application JSON, resume, file answers)",
-    responses={
-        409: {"description": "This person already applied to this job"},
-        429: {"description": "Too many"},
-    },
+    description=(
+        "The answer is the same whether the application was stored, repeated an earlier one or "
+        "was refused as a bot; the status link is e-mailed to the address given."
+    ),
+    responses=rate_limit_responses(),
 )
 async def apply(
     posting_id: uuid.UUID, request: Request, session: DbSession, response: Response
 ) -> ApplyResult:
-    intake.check_rate(request)
+    await intake.check_rate(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("Send the application as multipart/form-data with an 'application' JSON part.")
     form = await request.form(max_files=intake.MAX_FORM_FILES, max_fields=20)
     no_store(response)
     if intake.is_bot(form, posting_id):
-        return _result(intake.decoy(request))
+        return RECEIVED
     raw = form.get("application")
     if not isinstance(raw, str):
         raise Unprocessable(
@@ -93,9 +90,8 @@ async def apply(
         raise Unprocessable(
             "The application has problems; nothing was saved.", extra={"errors": intake.problems(exc)}
         ) from exc
-    received = await intake.submit(request, session, posting_id, body, form)
-    response.headers["Location"] = _status_url(received.token)
-    return _result(received)
+    await intake.submit(request, session, posting_id, body, form)
+    return RECEIVED
 
 
 @router.get("/application-status/{token}", response_model=ApplicationStatusOut)

@@ -27,10 +27,11 @@ from rolecall.pipeline.schemas import PublicApplication, UtmKey
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.db import transaction
 from rolecall.platform.errors import Conflict, NotFound, TooManyRequests, Unprocessable
+from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited
 from rolecall.web.errors import error_page
 from rolecall.web.templating import flash, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=RateLimitedRoute)
 TRACKING: tuple[str, ...] = get_args(UtmKey)
 NOINDEX = {"X-Robots-Tag": "noindex"}
 
@@ -123,7 +124,7 @@ def _form_page(
     )
 
 
-@router.get("/jobs/{posting_id}/apply", dependencies=[PUBLIC])
+@router.get("/jobs/{posting_id}/apply", dependencies=[PUBLIC, limited(BOARD)])
 async def apply_form(posting_id: str, request: Request, session: DbSession) -> Response:
     page = await applying.apply_page(session, _posting(posting_id))
     tracking = {key: request.query_params[key][:200] for key in TRACKING if request.query_params.get(key)}
@@ -134,14 +135,14 @@ async def apply_form(posting_id: str, request: Request, session: DbSession) -> R
 async def apply(posting_id: str, request: Request) -> Response:
     posting = _posting(posting_id)
     try:
-        intake.check_rate(request)
+        await intake.check_rate(request)
     except TooManyRequests as exc:
         wait = f" Please try again in {in_words(int(exc.headers['Retry-After']))}."
         detail = "Too many applications have been sent from this address." + wait
         return error_page(request, 429, detail, exc.headers)
     form = await request.form(max_files=intake.MAX_FORM_FILES)
     if intake.is_bot(form, posting):
-        return _received(intake.decoy(request))
+        return _received(posting)
     sessionmaker = request.app.state.sessionmaker
     async with transaction(sessionmaker) as session:
         page = await applying.apply_page(session, posting)
@@ -167,20 +168,27 @@ async def apply(posting_id: str, request: Request) -> Response:
         return _form_page(request, page, values=values, errors=errors, tracking=tracking, chosen=chosen)
     try:
         async with transaction(sessionmaker) as session:
-            received = await intake.submit(request, session, posting, body, form)
+            await intake.submit(request, session, posting, body, form)
     except Unprocessable as exc:
         errors = page_errors(exc.extra.get("errors") or [], raw, fields_of(page))
         if "consent.text_version" in {e["field"] for e in exc.extra.get("errors") or []}:
             values["consent.given"] = False  # the text changed: read the new one and agree again
         return _form_page(request, page, values=values, errors=errors, tracking=tracking, chosen=chosen)
-    return _received(received)
+    return _received(posting)
 
 
-def _received(received: intake.Received) -> Response:
-    # The same shape for an application, a duplicate and a bot: only the token differs.
-    response = RedirectResponse(f"/status/{received.token}?new=1", status_code=303)
+def _received(posting_id: uuid.UUID) -> Response:
+    # The same answer for an application, a duplicate and a bot: the status link goes by e-mail.
+    response = RedirectResponse(f"/jobs/{posting_id}/apply/received", status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.get("/jobs/{posting_id}/apply/received", dependencies=[PUBLIC])
+async def received_page(posting_id: str, request: Request, session: DbSession) -> Response:
+    page = await applying.apply_page(session, _posting(posting_id))
+    context = {"job_title": page["job_title"], "brand": _brand(page["organisation"])}
+    return render(request, "pipeline/apply_received.html", context, headers=NOINDEX)
 
 
 @router.get("/status/{token}", dependencies=[PUBLIC])

@@ -9,21 +9,28 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository
+from rolecall.pipeline.events import (
+    ApplicationEvent,
+    ApplicationSnapshot,
+    ApplicationSource,
+    ApplicationStatus,
+    ApplicationTransitioned,
+    StageType,
+    TransitionAction,
+)
 from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events import outbox
 from rolecall.platform.pii import KeyRing
-
-SOURCE = "/rolecall/pipeline"
 
 
 @dataclass(frozen=True)
@@ -81,23 +88,20 @@ def seal_answers(keyring: KeyRing, application_id: uuid.UUID, answers: dict[str,
     return keyring.encrypt(text, context=f"application:{application_id}:answers")
 
 
-def _event_data(application: Application, **extra: Any) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "application": {
-            "id": str(application.id),
-            "job_id": str(application.job_id),
-            "candidate_id": str(application.candidate_id),
-            "stage": application.stage,
-            "stage_type": application.stage_type,
-            "status": application.status,
-            "reject_reason": application.reject_reason,
-            "source": application.source,
-            "match_score": application.match_score,
-            "version": application.version,
-        },
-        **extra,
-    }
+def snapshot(application: Application) -> ApplicationSnapshot:
+    """The application as events show it (the columns are checked against the event's types)."""
+    return ApplicationSnapshot(
+        id=application.id,
+        job_id=application.job_id,
+        candidate_id=application.candidate_id,
+        stage=application.stage,
+        stage_type=cast(StageType, application.stage_type),
+        status=cast(ApplicationStatus, application.status),
+        reject_reason=application.reject_reason,
+        source=cast(ApplicationSource, application.source),
+        match_score=application.match_score,
+        version=application.version,
+    )
 
 
 def record_transition(
@@ -130,26 +134,19 @@ def record_transition(
     )
 
 
-def emit(
-    session: AsyncSession, principal: Principal, event_type: str, application: Application, **extra: Any
-) -> None:
+def emit(session: AsyncSession, principal: Principal, event: ApplicationEvent) -> None:
+    """The audit entry and the outbox event of one change of an application."""
     audit.record(
         session,
         actor=principal.actor,
-        action=event_type,
+        action=event.event_type,
         target_type="application",
-        target_id=application.id,
-        candidate_id=str(application.candidate_id),
-        stage=application.stage,
-        status=application.status,
+        target_id=event.application.id,
+        candidate_id=str(event.application.candidate_id),
+        stage=event.application.stage,
+        status=event.application.status,
     )
-    record_event(
-        session,
-        type=event_type,
-        source=SOURCE,
-        subject=f"applications/{application.id}",
-        data=_event_data(application, **extra),
-    )
+    outbox.emit(session, event)
 
 
 async def job_stages(
@@ -163,11 +160,11 @@ async def change(
     session: AsyncSession,
     principal: Principal,
     application: Application,
-    action: str,
+    action: TransitionAction,
     *,
     to_stage: dict[str, Any] | None,
     status: str,
-    event_type: str,
+    event_class: type[ApplicationTransitioned],
     reason: str | None = None,
     bulk_id: uuid.UUID | None = None,
 ) -> Application:
@@ -192,5 +189,8 @@ async def change(
         reason=reason,
         bulk_id=bulk_id,
     )
-    emit(session, principal, event_type, application, action=action, from_stage=from_stage, reason=reason)
+    event = event_class(
+        application=snapshot(application), action=action, from_stage=from_stage, reason=reason
+    )
+    emit(session, principal, event)
     return application

@@ -206,10 +206,9 @@ class PublicApplication(_Body):
 
 
 class ApplyResult(BaseModel):
-    application_id: uuid.UUID
-    status_url: str
-    status_token: str
-    status_link_expires_at: datetime
+    """The same for every submission: the status link goes by e-mail, never in the answer."""
+
+    status: Literal["received"]
     message: str
 
 

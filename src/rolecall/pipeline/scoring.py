@@ -22,7 +22,8 @@ from rolecall.candidates import service as candidates
 from rolecall.candidates.matching import CandidateEvidence, resume_evidence, score
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository
-from rolecall.pipeline.records import emit
+from rolecall.pipeline.events import ApplicationRescored
+from rolecall.pipeline.records import emit, snapshot
 from rolecall.platform.auth import Principal
 from rolecall.roles import service as roles
 
@@ -135,6 +136,6 @@ async def rescore_for_resume(
         application.resume_file_id = file_id
         application.version += 1
         await session.flush()
-        emit(session, principal, "application.rescored", application)
+        emit(session, principal, ApplicationRescored(application=snapshot(application)))
         rescored += 1
     return rescored

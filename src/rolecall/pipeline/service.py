@@ -20,6 +20,12 @@ from rolecall.audit import service as audit
 from rolecall.candidates import service as candidates
 from rolecall.jobs import service as jobs
 from rolecall.pipeline import repository, scoring, stages
+from rolecall.pipeline.events import (
+    ApplicationCreated,
+    ApplicationRejected,
+    ApplicationStageChanged,
+    ApplicationWithdrawn,
+)
 from rolecall.pipeline.hiring import mark_hired, revert_hire
 from rolecall.pipeline.models import Application, ApplicationTransition
 from rolecall.pipeline.personal_data import (
@@ -41,6 +47,7 @@ from rolecall.pipeline.records import (
     problem,
     record_transition,
     seal_answers,
+    snapshot,
 )
 from rolecall.pipeline.schemas import ApplicationCreate
 from rolecall.pipeline.scoring import rescore_for_resume
@@ -190,7 +197,7 @@ async def add_application(
     except IntegrityError as exc:
         raise already_applied() from exc
     record_transition(session, principal, application, "applied", from_stage=None, from_type=None)
-    emit(session, principal, "application.created", application)
+    emit(session, principal, ApplicationCreated(application=snapshot(application)))
     return application
 
 
@@ -256,7 +263,7 @@ async def move(
         "move",
         to_stage=target,
         status="active",
-        event_type="application.stage_changed",
+        event_class=ApplicationStageChanged,
         bulk_id=bulk_id,
     )
 
@@ -286,7 +293,7 @@ async def reject(
         "reject",
         to_stage=target,
         status="rejected",
-        event_type="application.rejected",
+        event_class=ApplicationRejected,
         reason=reason,
         bulk_id=bulk_id,
     )
@@ -304,7 +311,7 @@ async def withdraw(
         "withdraw",
         to_stage=None,
         status="withdrawn",
-        event_type="application.withdrawn",
+        event_class=ApplicationWithdrawn,
     )
 
 
@@ -325,7 +332,7 @@ async def unreject(
         "unreject",
         to_stage=previous,
         status="active",
-        event_type="application.stage_changed",
+        event_class=ApplicationStageChanged,
     )
 
 

@@ -8,12 +8,19 @@ caller is part of the request fingerprint. So a replay is only ever served to th
 request produced it, never to a colleague who guessed the key (and possibly lacks the scope the
 original route required), nor to a revoked token. The record lives in its own short transactions
 around the request, never inside the request's unit of work.
+
+A public route (no caller) takes part only if its context lists it under ``Context.extra``
+(:data:`PUBLIC_ROUTES`) with a resolver naming the organisation to scope the key to: the public
+apply route, so that a retried submission neither applies twice nor e-mails twice. Its callers share
+one identity; the route answers everyone the same, so a replay tells nobody anything.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,6 +167,48 @@ async def _caller(scope: Scope) -> tuple[uuid.UUID, str] | None:
     return principal.organisation_id, principal.actor
 
 
+#: ``Context.extra`` key under which a context lists public routes that honour Idempotency-Key:
+#: ``(method, path template, resolver)``; the resolver gets a session and the path parameters and
+#: returns the organisation the key is scoped to, or None (the request then runs without the key).
+PUBLIC_ROUTES = "idempotent_public_routes"
+PublicResolver = Callable[[AsyncSession, dict[str, str]], Awaitable[uuid.UUID | None]]
+_public: list[tuple[str, re.Pattern[str], PublicResolver]] | None = None
+
+
+def _public_routes() -> list[tuple[str, re.Pattern[str], PublicResolver]]:
+    global _public
+    if _public is None:
+        from rolecall.platform.contexts import discover
+
+        found = []
+        for context in discover():
+            for method, template, resolver in context.extra.get(PUBLIC_ROUTES, ()):
+                pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+                found.append((method, re.compile(f"^{pattern}$"), resolver))
+        _public = found
+    return _public
+
+
+async def _public_caller(scope: Scope) -> tuple[uuid.UUID, str] | None:
+    """For a public route that opted in: the organisation it belongs to, and one shared identity.
+
+    Nobody is signed in, so the key itself is the only link between a request and its retry; such
+    routes answer the same to everyone (the public apply route does), so a replay reveals nothing.
+    """
+    for method, pattern, resolver in _public_routes():
+        matched = pattern.match(scope["path"])
+        if method != scope["method"] or matched is None:
+            continue
+        state: Any = scope["app"].state
+        try:
+            async with transaction(state.sessionmaker) as session:
+                organisation = await resolver(session, matched.groupdict())
+        except ProblemError:
+            return None  # the route answers for itself (a closed posting's 404)
+        return None if organisation is None else (organisation, "public")
+    return None
+
+
 async def purge_expired(session: AsyncSession) -> int:
     result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
@@ -188,10 +237,7 @@ class IdempotencyMiddleware:
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
             )
             return
-        if b"authorization" not in headers:
-            await self.app(scope, receive, send)
-            return
-        caller = await _caller(scope)
+        caller = await _caller(scope) if b"authorization" in headers else await _public_caller(scope)
         if caller is None:
             await self.app(scope, receive, send)
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -17,7 +17,7 @@ from rolecall.platform.auth import DbSession
 from rolecall.platform.http import NO_STORE, no_store
 from rolecall.platform.http import file_store as _store
 from rolecall.platform.http import pii_keyring as _keyring
-from rolecall.platform.pagination import Page
+from rolecall.platform.pagination import Page, PageParams, page_params, sync_page_of_all
 from rolecall.privacy import service
 from rolecall.privacy.auth import PrivacyManage
 from rolecall.privacy.schemas import EraseRequest, ErasureOut, Outcome, RetentionRuleIn, RetentionRuleOut
@@ -79,9 +79,16 @@ async def erase_candidate(
 
 
 @router.get("/retention-rules", response_model=Page[RetentionRuleOut])
-async def list_retention_rules(principal: PrivacyManage, session: DbSession) -> Page[RetentionRuleOut]:
-    rules = await service.list_rules(session)
-    return Page[RetentionRuleOut](items=[RetentionRuleOut.model_validate(rule) for rule in rules])
+async def list_retention_rules(
+    principal: PrivacyManage, session: DbSession, paging: Annotated[PageParams, Depends(page_params)]
+) -> Page[RetentionRuleOut]:
+    # A handful of rules per organisation: read whole; limit and cursor matter only with updated_since.
+    rules, cursor = sync_page_of_all(await service.list_rules(session), paging)
+    return Page[RetentionRuleOut](
+        items=[RetentionRuleOut.model_validate(rule) for rule in rules],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
+    )
 
 
 @router.put(

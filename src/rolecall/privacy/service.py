@@ -1,8 +1,9 @@
 """Data-subject rights: export a candidate's data, erase it, and the organisation's retention rules.
 
-Personal data lives in several contexts (candidates, pipeline, interviews, offers), each of which
-exports and erases its own part through its service module; this module only composes them, so no
-other context's table is ever touched here. Export and erasure are audited with ids and codes only,
+Personal data lives in several contexts, each of which declares a personal-data port in its
+``context.py`` (export, erase, re-seal; see :mod:`rolecall.platform.contexts`); this module only
+composes them, so no other context's table is ever touched here, and a context added later is
+exported and erased without a change here. Export and erasure are audited with ids and codes only,
 because the audit log outlives the data it describes.
 
 Erasure and stored files. The database part of an erasure is one transaction (the caller's). The
@@ -23,14 +24,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.assessments import service as assessments
 from rolecall.audit import service as audit
 from rolecall.candidates import service as candidates
-from rolecall.interviews import service as interviews
-from rolecall.offers import service as offers
-from rolecall.pipeline import service as pipeline
+from rolecall.candidates.events import CandidateMerged
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
+from rolecall.platform.contexts import personal_data_ports
 from rolecall.platform.errors import Conflict, NotFound
 from rolecall.platform.events.outbox import undelivered
 from rolecall.platform.http import check_if_match
@@ -66,13 +65,13 @@ async def export_candidate(
     including this export.
     """
     person = dict(await candidates.export_candidate(session, principal, candidate_id, keyring=keyring))
-    applications = await pipeline.export_candidate(session, candidate_id, keyring=keyring)
-    scheduled = await interviews.export_candidate(session, candidate_id, keyring=keyring)
-    offered = await offers.export_candidate(session, candidate_id, keyring=keyring)
-    tested = await assessments.export_candidate(session, candidate_id, keyring=keyring)
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for port in personal_data_ports():
+        if port.export_candidate is not None:
+            parts[port.export_key] = await port.export_candidate(session, candidate_id, keyring=keyring)
     files = person.pop("files", [])
     notes = person.pop("notes", [])
-    related = _ids_in([applications, scheduled, offered, tested, files, notes]) | {candidate_id}
+    related = _ids_in([*parts.values(), files, notes]) | {candidate_id}
     trail = await _audit_trail(session, candidate_id, related)
     document: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
@@ -80,10 +79,7 @@ async def export_candidate(
         "organisation_id": principal.organisation_id,
         "candidate_id": candidate_id,
         "candidate": person,
-        "applications": applications,
-        "interviews": scheduled,
-        "offers": offered,
-        "assessments": tested,
+        **parts,
         "files": files,
         "notes": notes,
         "audit_trail": trail,
@@ -169,15 +165,15 @@ async def erase_candidate(
         return Erasure(candidate_id, True, 0)
     # Applications, interviews and offers follow a merge by event: until that event is delivered,
     # some of this person's data still sits under the merged-away record, out of erasure's reach.
-    if await undelivered(session, type="candidate.merged", subject=f"candidates/{candidate_id}"):
+    merge_subject = CandidateMerged.subject_template.format(candidate_id=candidate_id)
+    if await undelivered(session, CandidateMerged, merge_subject):
         raise Conflict(
             "A merge into this candidate is still being applied; retry the erasure in a moment.",
             headers={"Retry-After": "5"},
         )
-    await pipeline.erase_candidate(session, candidate_id)
-    await interviews.erase_candidate(session, candidate_id)
-    await offers.erase_candidate(session, candidate_id)
-    await assessments.erase_candidate(session, candidate_id)
+    for port in personal_data_ports():
+        if port.erase_candidate is not None:
+            await port.erase_candidate(session, candidate_id)
     keys = await candidates.erase_candidate(session, principal, candidate_id, keyring=keyring, store=store)
     audit.record(
         session,

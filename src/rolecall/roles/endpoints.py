@@ -67,7 +67,7 @@ async def library_paths(library_id: str, level: LevelQuery, principal: RolesRead
 @router.get("/role-profiles", response_model=Page[ProfileSummary])
 async def list_profiles(principal: RolesRead, session: DbSession, paging: Paging) -> Page[ProfileSummary]:
     items, cursor = await service.list_profiles(session, principal, paging)
-    return Page[ProfileSummary](items=items, next_cursor=cursor)
+    return Page[ProfileSummary](items=items, next_cursor=cursor, next_updated_since=paging.next_updated_since)
 
 
 @router.post(
@@ -136,7 +136,9 @@ async def list_versions(
 ) -> Page[VersionSummary]:
     versions, cursor = await service.list_versions(session, principal, profile_id, paging)
     return Page[VersionSummary](
-        items=[VersionSummary.model_validate(v, from_attributes=True) for v in versions], next_cursor=cursor
+        items=[VersionSummary.model_validate(v, from_attributes=True) for v in versions],
+        next_cursor=cursor,
+        next_updated_since=paging.next_updated_since,
     )
 
 

@@ -15,12 +15,13 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
+from rolecall.platform.sync import sync_index
 from rolecall.platform.tenancy import TenantScoped
 
 
 class RoleProfileRecord(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "role_profiles"
-    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "slug"), sync_index("role_profiles"))
 
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))

@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolecall.audit import service as audit
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
-from rolecall.platform.events.outbox import record_event
+from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.roles import repository, yaml_io
+from rolecall.roles.events import RoleProfileCreated, RoleProfileEvent, RoleProfileUpdated
 from rolecall.roles.library.loader import Library, load_library
 from rolecall.roles.library.schema import Level, RoleProfile
 from rolecall.roles.models import RoleProfileRecord, RoleProfileVersion
@@ -34,8 +35,6 @@ from rolecall.roles.schemas import (
     RoleProfileUpdate,
 )
 from rolecall.roles.taxonomy import default_taxonomy
-
-SOURCE = "/rolecall/roles"
 
 
 @dataclass(frozen=True)
@@ -128,25 +127,19 @@ async def _check_paths(session: AsyncSession, document: RoleProfile) -> None:
 
 
 def _record_change(
-    session: AsyncSession, principal: Principal, action: str, record: RoleProfileRecord
+    session: AsyncSession, principal: Principal, event: type[RoleProfileEvent], record: RoleProfileRecord
 ) -> None:
     audit.record(
         session,
         actor=principal.actor,
-        action=f"role_profile.{action}",
+        action=event.event_type,
         target_type="role_profile",
         target_id=record.id,
         version=record.version,
     )
-    data = {
-        "schema_version": 1,
-        "profile_id": str(record.id),
-        "slug": record.slug,
-        "version": record.version,
-        "forked_from": record.forked_from,
-    }
-    record_event(
-        session, type=f"role_profile.{action}", source=SOURCE, subject=f"role-profiles/{record.id}", data=data
+    emit(
+        session,
+        event(profile_id=record.id, slug=record.slug, version=record.version, forked_from=record.forked_from),
     )
 
 
@@ -198,7 +191,7 @@ async def _create(
     except IntegrityError as exc:  # a concurrent create of the same id won the race
         raise Conflict(f"The organisation already has a profile {document.id!r}.") from exc
     _add_version(session, principal, record, document, note)
-    _record_change(session, principal, "created", record)
+    _record_change(session, principal, RoleProfileCreated, record)
     return record, document
 
 
@@ -273,7 +266,7 @@ async def update_profile(
     record.title = document.title
     _add_version(session, principal, record, document, body.note)
     await session.flush()
-    _record_change(session, principal, "updated", record)
+    _record_change(session, principal, RoleProfileUpdated, record)
     return record, document
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.platform.clock import utcnow
 from rolecall.platform.db import RolecallSession
+from rolecall.platform.events.base import DomainEvent
 from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
 from rolecall.platform.tenancy import all_tenants
@@ -19,10 +20,24 @@ _DIRTY = "rolecall_outbox_dirty"
 _wakeups: list[Callable[[], None]] = []
 
 
+def emit(session: AsyncSession, event: DomainEvent) -> OutboxEvent:
+    """Queue an event; it becomes visible to the relay only if the surrounding transaction commits.
+
+    Members the model does not declare are refused here rather than published: receivers may only
+    see what the catalogue describes (events keep unknown members only when *read*).
+    """
+    if event.model_extra:
+        raise TypeError(f"{event.event_type} has undeclared members: {sorted(event.model_extra)}")
+    return record_event(
+        session, type=event.event_type, source=event.source, subject=event.subject, data=event.to_data()
+    )
+
+
 def record_event(
     session: AsyncSession, *, type: str, source: str, subject: str, data: dict[str, Any]
 ) -> OutboxEvent:
-    """Queue an event; it becomes visible to the relay only if the surrounding transaction commits."""
+    """Queue an untyped event: the relay's own tests and tools only. Contexts :func:`emit` models, so
+    every published type is in the catalogue (a test keeps ``record_event`` out of the contexts)."""
     row = OutboxEvent(type=type, source=source, subject=subject, data=data)
     session.add(row)
     session.info[_DIRTY] = True
@@ -73,11 +88,15 @@ async def backlog(session: AsyncSession) -> tuple[int, float]:
     return int(count), age
 
 
-async def undelivered(session: AsyncSession, *, type: str, subject: str) -> bool:
-    """Whether an event of this type about this subject is still waiting for its consumers."""
+async def undelivered(session: AsyncSession, event_class: type[DomainEvent], subject: str) -> bool:
+    """Whether an event of this class about this subject is still waiting for its consumers."""
     stmt = (
         select(OutboxEvent.id)
-        .where(OutboxEvent.type == type, OutboxEvent.subject == subject, OutboxEvent.dispatched_at.is_(None))
+        .where(
+            OutboxEvent.type == event_class.event_type,
+            OutboxEvent.subject == subject,
+            OutboxEvent.dispatched_at.is_(None),
+        )
         .limit(1)
         .execution_options(**all_tenants())
     )

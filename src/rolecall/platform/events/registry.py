@@ -1,19 +1,32 @@
-"""Which handlers react to which event types.
+"""Which handlers react to which events.
 
-Contexts register their handlers at import time in their ``handlers.py``; the relay looks them up by
-type. A handler's name is its identity for idempotency, so renaming one replays old events to it.
+Contexts subscribe their handlers by event class in their ``handlers.py``; the relay (in-process or
+the broker's consumers) looks them up by type name. A handler's name is its identity for
+idempotency (and its queue's name on the broker), so renaming one replays old events to it.
+
+Two kinds of subscription:
+
+* ``subscribe(EventClass)``: the handler receives the event parsed into its model, with the
+  envelope reachable as ``event.envelope``;
+* ``subscribe_all()``: the handler receives every event's raw envelope (webhook delivery, e-mail,
+  the audit of outgoing traffic), whatever its type, including types declared after it was written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rolecall.platform.events.base import DomainEvent
 from rolecall.platform.events.envelope import CloudEvent
 
+E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+TypedHandler = Callable[[AsyncSession, E], Awaitable[None]]
+ALL = "*"
 
 
 @dataclass(frozen=True)
@@ -21,19 +34,36 @@ class Registration:
     name: str
     event_type: str
     fn: Handler
+    module: str
 
 
 @dataclass
 class HandlerRegistry:
     _by_type: dict[str, list[Registration]] = field(default_factory=dict)
 
-    def register(self, event_type: str, *, name: str | None = None) -> Callable[[Handler], Handler]:
+    def _add(self, event_type: str, name: str, fn: Handler, module: str) -> None:
+        registrations = self._by_type.setdefault(event_type, [])
+        if any(r.name == name for r in registrations):
+            raise ValueError(f"handler {name} already registered for {event_type}")
+        registrations.append(Registration(name, event_type, fn, module))
+
+    def subscribe(self, event_class: type[E], *, name: str) -> Callable[[TypedHandler[E]], TypedHandler[E]]:
+        """Run the decorated handler for ``event_class``, with the event parsed (stack for several)."""
+
+        def decorator(fn: TypedHandler[E]) -> TypedHandler[E]:
+            async def typed(session: AsyncSession, envelope: CloudEvent) -> None:
+                await fn(session, event_class.from_envelope(envelope))
+
+            self._add(event_class.event_type, name, typed, fn.__module__)
+            return fn
+
+        return decorator
+
+    def subscribe_all(self, *, name: str) -> Callable[[Handler], Handler]:
+        """Run the decorated handler for every event, given its raw envelope."""
+
         def decorator(fn: Handler) -> Handler:
-            handler_name = name or f"{fn.__module__}.{fn.__qualname__}"
-            registrations = self._by_type.setdefault(event_type, [])
-            if any(r.name == handler_name for r in registrations):
-                raise ValueError(f"handler {handler_name} already registered for {event_type}")
-            registrations.append(Registration(handler_name, event_type, fn))
+            self._add(ALL, name, fn, fn.__module__)
             return fn
 
         return decorator
@@ -42,7 +72,11 @@ class HandlerRegistry:
         self._by_type[event_type] = [r for r in self._by_type.get(event_type, []) if r.name != name]
 
     def for_type(self, event_type: str) -> list[Registration]:
-        return list(self._by_type.get(event_type, []))
+        return list(self._by_type.get(event_type, [])) + list(self._by_type.get(ALL, []))
+
+    def registrations(self) -> list[Registration]:
+        """Every subscription (the broker declares one queue per handler name from these)."""
+        return [r for regs in self._by_type.values() for r in regs]
 
 
 registry = HandlerRegistry()

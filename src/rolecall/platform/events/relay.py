@@ -3,13 +3,16 @@
 The loop leases a batch, hands each event to an :class:`EventRelay`, and marks it dispatched. A
 crash between hand-off and mark means redelivery after the lease runs out, which is why consumers
 record processed ids. The in-process relay runs the registered handlers directly (embedded mode and
-``rolecall worker``); a broker relay (RabbitMQ) will implement the same one-method interface.
+``rolecall worker`` in embedded mode); the broker relay (RabbitMQ, :mod:`.broker`) implements the
+same interface, plus a batch form the loop uses when present.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Protocol
 
@@ -22,7 +25,7 @@ from rolecall.platform.db import transaction
 from rolecall.platform.events.envelope import CloudEvent
 from rolecall.platform.events.models import OutboxEvent, ProcessedEvent
 from rolecall.platform.events.outbox import on_commit_wakeup, to_envelope
-from rolecall.platform.events.registry import HandlerRegistry
+from rolecall.platform.events.registry import HandlerRegistry, Registration
 from rolecall.platform.tenancy import all_tenants, bind_organisation
 
 log = structlog.get_logger("rolecall.events")
@@ -34,6 +37,11 @@ class EventRelay(Protocol):
         """Deliver one event or raise; raising leaves it in the outbox for a later retry."""
 
 
+#: Optional batch form of :meth:`EventRelay.publish` a relay may offer (``publish_many``): one result
+#: per event, ``None`` for delivered; raising means the whole batch could not be attempted.
+PublishMany = Callable[[Sequence[CloudEvent]], Awaitable[list[BaseException | None]]]
+
+
 class InProcessRelay:
     """Runs each registered handler in its own transaction, skipping those that already ran."""
 
@@ -43,13 +51,26 @@ class InProcessRelay:
 
     async def publish(self, event: CloudEvent) -> None:
         for registration in self._registry.for_type(event.type):
-            async with transaction(self._sessionmaker) as session:
-                bind_organisation(session, event.organisationid)
-                done = await session.get(ProcessedEvent, (registration.name, event.id))
-                if done is not None:
-                    continue
-                await registration.fn(session, event)
-                session.add(ProcessedEvent(handler=registration.name, event_id=event.id))
+            await run_handler(self._sessionmaker, registration, event)
+
+
+async def run_handler(
+    sessionmaker: async_sessionmaker[AsyncSession], registration: Registration, event: CloudEvent
+) -> bool:
+    """Run one handler for one event in its own transaction, once: the receipt is written in the same
+    transaction as the handler's changes. Returns False when it had already run (a redelivery).
+
+    Both the in-process relay and the broker's consumers deliver through here, so a handler behaves
+    the same in embedded mode and behind RabbitMQ.
+    """
+    async with transaction(sessionmaker) as session:
+        bind_organisation(session, event.organisationid)
+        done = await session.get(ProcessedEvent, (registration.name, event.id))
+        if done is not None:
+            return False
+        await registration.fn(session, event)
+        session.add(ProcessedEvent(handler=registration.name, event_id=event.id))
+    return True
 
 
 class OutboxDispatcher:
@@ -105,8 +126,12 @@ class OutboxDispatcher:
 
     async def dispatch_once(self) -> int:
         """Deliver one batch; returns how many events were delivered."""
+        rows = await self._lease_batch()
+        publish_many = getattr(self._relay, "publish_many", None)
+        if publish_many is not None and rows:
+            return await self._dispatch_batch(rows, publish_many)
         delivered = 0
-        for row in await self._lease_batch():
+        for row in rows:
             try:
                 await self._relay.publish(to_envelope(row))
             except Exception as exc:
@@ -121,6 +146,45 @@ class OutboxDispatcher:
             await self._mark(row, dispatched=True)
             delivered += 1
         return delivered
+
+    async def _dispatch_batch(self, rows: list[OutboxEvent], publish_many: PublishMany) -> int:
+        """Hand the whole batch over at once (a broker pipelines the confirms), then mark it in one
+        statement. ``publish_many`` raising means no event is at fault (the broker is unreachable):
+        the leases are released without counting an attempt, and the round fails."""
+        try:
+            results = await publish_many([to_envelope(row) for row in rows])
+        except Exception:
+            await self._release([row.id for row in rows])
+            raise
+        sent = [row.id for row, error in zip(rows, results, strict=True) if error is None]
+        if sent:
+            async with transaction(self._sessionmaker) as session:
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(sent))
+                    .values(dispatched_at=utcnow(), leased_until=None)
+                    .execution_options(**all_tenants())
+                )
+        for row, error in zip(rows, results, strict=True):
+            if error is not None:
+                exc = error if isinstance(error, Exception) else RuntimeError(repr(error))
+                await self._record_failure(row, exc)
+                log.warning(
+                    "event_delivery_failed",
+                    event_id=str(row.id),
+                    event_type=row.type,
+                    error=type(exc).__name__,
+                )
+        return len(sent)
+
+    async def _release(self, ids: list[uuid.UUID]) -> None:
+        async with transaction(self._sessionmaker) as session:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids))
+                .values(leased_until=None)
+                .execution_options(**all_tenants())
+            )
 
     async def _mark(self, row: OutboxEvent, *, dispatched: bool) -> None:
         async with transaction(self._sessionmaker) as session:

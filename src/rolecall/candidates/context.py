@@ -1,0 +1,44 @@
+"""What the candidates context contributes: people, files, notes and pools; the person record's data."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rolecall.candidates.endpoints import router
+from rolecall.candidates.keys import rotate_candidate_keys
+from rolecall.candidates.pages import router as pages
+from rolecall.platform.contexts import HIRING_MANAGER, RECRUITER, Context, PersonalData, Scope
+from rolecall.platform.pii import KeyRing
+
+
+async def _rotate(
+    sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
+) -> int:
+    report = await rotate_candidate_keys(sessionmaker, keyring, batch_size=batch_size)
+    return report.fields + report.files + report.notes
+
+
+CONTEXT = Context(
+    name="candidates",
+    order=50,
+    routers=(router,),
+    pages=(pages,),
+    scopes=(
+        Scope(
+            "candidates:read",
+            "Read candidates, including their personal data (every read is audited)",
+            frozenset({RECRUITER, HIRING_MANAGER}),
+        ),
+        Scope(
+            "candidates:write",
+            "Add and edit candidates, their files, notes and talent pools",
+            frozenset({RECRUITER}),
+        ),
+    ),
+    # The person record itself: the privacy context exports and erases it around the others.
+    personal_data=PersonalData(
+        export_key="candidate",
+        tables=("candidates", "candidate_files", "candidate_notes", "talent_pool_members"),
+        rotate_keys=_rotate,
+    ),
+)

@@ -1,0 +1,1 @@
+"""E-mail to candidates and staff: queued with the change that calls for it, sent from the queue."""
