@@ -251,12 +251,16 @@ async def test_a_poison_message_is_dead_lettered_with_its_error_and_can_be_reque
     try:
         async with consumers(config, sessionmaker, handlers):
             await OutboxDispatcher(sessionmaker, relay).drain()
-            await eventually(lambda: attempts[poison] == config.max_attempts and len(handled) == 2)
+            # The first try may be a batch with the others (rolled back, then one by one): the
+            # attempts that count are the per-message ones the dead letter records.
+            await eventually(
+                lambda: attempts[poison] >= config.max_attempts and {good, other} <= set(handled)
+            )
             await eventually(
                 lambda: _counts(connection, config, handlers, {"picky": 1}),
             )
-            assert attempts[poison] == config.max_attempts == 3
-            assert sorted(handled) == sorted([good, other])
+            assert config.max_attempts == 3
+            assert poison not in handled
 
             channel = await connection.channel()
             dead = await channel.declare_queue(config.dead_queue("picky"), passive=True)
@@ -269,10 +273,11 @@ async def test_a_poison_message_is_dead_lettered_with_its_error_and_can_be_reque
 
             # The cause is fixed; the operator requeues; the handler now succeeds, once.
             fixed["yes"] = True
+            tried = attempts[poison]
             assert await requeue_dead_letters(connection, config, handlers, handler="picky") == {"picky": 1}
             await eventually(lambda: poison in handled)
             assert await dead_letter_counts(connection, config, handlers) == {"picky": 0}
-            assert attempts[poison] == 4
+            assert attempts[poison] == tried + 1
     finally:
         await relay.close()
         await connection.close()
@@ -292,9 +297,9 @@ class NamedConsumers(BrokerConsumers):
 
     handled = 0
 
-    async def handle(self, registration: Registration, message: AbstractIncomingMessage) -> None:
-        self.handled += 1
-        await super().handle(registration, message)
+    async def handle_batch(self, registration: Registration, messages: list[AbstractIncomingMessage]) -> None:
+        self.handled += len(messages)
+        await super().handle_batch(registration, messages)
 
 
 async def test_two_workers_compete_for_each_handlers_queue(

@@ -6,6 +6,13 @@ acknowledged only after the handler's transaction (with its receipt) has committ
 dies mid-way leaves its messages to be redelivered to another one, and the receipt turns the
 redelivery into a no-op (:func:`rolecall.platform.events.relay.run_handler`).
 
+Deliveries are handled in batches: each handler's messages wait in a local queue, and one task per
+handler takes what has arrived (up to ``prefetch``) and runs the handler on all of them in one
+transaction per organisation, receipts included (:func:`run_handler_batch`). At a thousand events a
+second the per-event transaction, not the handler, was the cost. If the batch fails, its
+transaction is rolled back and each message is handled again on its own, so one bad event is
+retried or dead-lettered alone and never holds the others back.
+
 A failing handler is retried with a delay: the message is republished, with its attempt count in a
 header, to the handler's retry queue with a per-message TTL; when the TTL runs out RabbitMQ
 dead-letters it back into the handler's queue. After ``max_attempts`` the message goes to the
@@ -39,7 +46,7 @@ from rolecall.platform.events.broker import (
     event_from_message,
 )
 from rolecall.platform.events.registry import HandlerRegistry, Registration
-from rolecall.platform.events.relay import run_handler
+from rolecall.platform.events.relay import run_handler, run_handler_batch
 
 log = structlog.get_logger("rolecall.events.consumer")
 
@@ -57,6 +64,10 @@ class BrokerConsumers:
     _owns_connection: bool = field(default=False, init=False)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
+    _waiting: dict[str, asyncio.Queue[AbstractIncomingMessage]] = field(default_factory=dict, init=False)
+    _drains: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _busy: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 
     async def start(self) -> None:
         if self.connection is None:
@@ -69,24 +80,85 @@ class BrokerConsumers:
         await channel.set_qos(prefetch_count=self.config.prefetch)
         await declare_exchanges(channel, self.config)
         registrations = {r.name: r for r in self.registry.registrations()}
+        self._stopping = False
         for registration in registrations.values():
             queue = await declare_handler_queues(channel, self.config, registration)
-            tag = await queue.consume(self._callback(registration))
+            waiting: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            self._waiting[registration.name] = waiting
+            drain = asyncio.create_task(
+                self._drain(registration, waiting), name=f"consume-{registration.name}"
+            )
+            self._drains.append(drain)
+            self._inflight.add(drain)
+            tag = await queue.consume(self._callback(waiting))
             self._consumers.append((queue, tag))
         log.info("broker_consumers_started", queues=len(self._consumers))
 
-    def _callback(self, registration: Registration) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+    def _callback(
+        self, waiting: asyncio.Queue[AbstractIncomingMessage]
+    ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
         async def on_message(message: AbstractIncomingMessage) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._inflight.add(task)
-            try:
-                await self.handle(registration, message)
-            finally:
-                if task is not None:
-                    self._inflight.discard(task)
+            waiting.put_nowait(message)  # bounded by the channel's prefetch
 
         return on_message
+
+    async def _drain(
+        self, registration: Registration, waiting: asyncio.Queue[AbstractIncomingMessage]
+    ) -> None:
+        """Take what has arrived for one handler and handle it as a batch, until stopped."""
+        while not self._stopping:
+            batch = [await waiting.get()]
+            while len(batch) < self.config.prefetch and not waiting.empty():
+                batch.append(waiting.get_nowait())
+            if self._stopping:
+                return  # unacknowledged: the broker redelivers them when the channel closes
+            task = asyncio.current_task()
+            assert task is not None
+            self._busy.add(task)
+            try:
+                await self.handle_batch(registration, batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Typically an ack on a channel the broker link took down: those messages are
+                # redelivered on the restored channel, and their receipts make that harmless.
+                log.warning("event_batch_not_settled", handler=registration.name, exc_info=True)
+            finally:
+                self._busy.discard(task)
+
+    async def handle_batch(self, registration: Registration, messages: list[AbstractIncomingMessage]) -> None:
+        """Run the handler for several deliveries in one transaction per organisation, then ack them.
+
+        Falls back to :meth:`handle` per message when the batch fails (or holds one message), so
+        retries, dead letters and their counts stay per event.
+        """
+        if len(messages) == 1:
+            await self.handle(registration, messages[0])
+            return
+        try:
+            events = [event_from_message(message) for message in messages]
+        except (ValueError, TypeError):
+            events = []
+        if events:
+            assert self._slots is not None
+            try:
+                async with self._slots:
+                    await run_handler_batch(self.sessionmaker, registration, events)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info(
+                    "event_batch_failed",
+                    handler=registration.name,
+                    size=len(events),
+                    error=type(exc).__name__,
+                )
+            else:
+                for message in messages:
+                    await message.ack()
+                return
+        for message in messages:
+            await self.handle(registration, message)
 
     async def handle(self, registration: Registration, message: AbstractIncomingMessage) -> None:
         """Run the handler for one delivery, then settle the message (ack, retry or dead-letter)."""
@@ -157,13 +229,28 @@ class BrokerConsumers:
         )
 
     async def stop(self, *, grace: float = 10.0) -> None:
-        """Stop taking messages, let the deliveries in progress settle, then close."""
+        """Stop taking messages, let the batches in progress settle, then close.
+
+        Messages taken from the broker but not yet handled stay unacknowledged and are redelivered
+        (to another worker) when the channel closes.
+        """
         for queue, tag in self._consumers:
             with contextlib.suppress(Exception):
                 await queue.cancel(tag)
         self._consumers.clear()
-        if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=grace)
+        self._stopping = True
+        # A drain waiting for its next message is idle and is cancelled; one mid-batch may finish.
+        idle = [drain for drain in self._drains if drain not in self._busy]
+        for drain in idle:
+            drain.cancel()
+        busy = [drain for drain in self._drains if drain in self._busy]
+        if busy:
+            _, pending = await asyncio.wait(busy, timeout=grace)
+            for drain in pending:
+                drain.cancel()
+        self._drains.clear()
+        self._waiting.clear()
+        self._inflight.clear()
         if self._channel is not None and not self._channel.is_closed:
             with contextlib.suppress(Exception):
                 await self._channel.close()
