@@ -26,12 +26,13 @@ from rolecall.platform.events.broker import BrokerConfig
 from rolecall.platform.events.consumer import BrokerRuntime, start_broker
 from rolecall.platform.events.outbox import purge_dispatched
 from rolecall.platform.events.registry import registry
-from rolecall.platform.events.relay import InProcessRelay, OutboxDispatcher
+from rolecall.platform.events.relay import LEASE, InProcessRelay, OutboxDispatcher
 from rolecall.platform.idempotency import purge_expired
 
 log = structlog.get_logger("rolecall.worker")
 HOUSEKEEPING_SECONDS = 300.0
 STOP_GRACE_SECONDS = 20.0
+BROKER_LEASE = timedelta(seconds=5)
 
 
 async def housekeeping(
@@ -117,6 +118,9 @@ class BackgroundJobs:
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
             max_attempts=settings.outbox_max_attempts,
+            # Publishing a batch to the broker takes milliseconds: a killed worker's leased rows are
+            # taken over after seconds, not the minute in-process handlers may need.
+            lease=BROKER_LEASE if self.broker is not None else LEASE,
         )
 
     async def run(self, stop: asyncio.Event) -> None:

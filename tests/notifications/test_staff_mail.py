@@ -106,3 +106,31 @@ async def test_the_hiring_team_gets_a_daily_digest_unless_they_opt_out(
     assert digest["Subject"] == "3 new applications for your jobs"
     assert f"- {job['title']}: 3" in text_of(digest)
     assert inbox.to(await _email_of(client, tenant, quiet_id)) == []
+
+
+async def test_admins_hear_when_a_webhook_endpoint_is_disabled(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, inbox: Inbox
+) -> None:
+    from rolecall.platform.db import transaction
+    from rolecall.platform.events.outbox import emit
+    from rolecall.platform.tenancy import bind_organisation
+    from rolecall.webhooks.events import WebhookEndpointDisabled
+
+    recruiter_id, _ = await create_user(client, tenant, "recruiter")
+    endpoint_id = uuid.uuid4()
+    secret_url = "https://hooks.example.com/services/T000/B000/secret-token"
+    async with transaction(app.state.sessionmaker) as session:
+        bind_organisation(session, tenant.organisation_id)
+        emit(
+            session,
+            WebhookEndpointDisabled(endpoint_id=endpoint_id, url=secret_url, reason="too_many_failed_events"),
+        )
+    await deliver(app)
+    await send(app)
+    (notice,) = inbox.to(await _email_of(client, tenant, str(tenant.admin_id)))
+    assert notice["X-Rolecall-Template"] == "webhook_disabled"
+    body = text_of(notice)
+    assert str(endpoint_id) in body
+    assert "too many failed events" in body
+    assert "secret-token" not in body  # the receiver's URL may carry a credential
+    assert inbox.to(await _email_of(client, tenant, recruiter_id)) == []

@@ -146,6 +146,12 @@ async def _variables(
             raise Undeliverable("the assessment can no longer be taken") from exc
         variables["assessment_link"] = f"{tools.base_url}/assessments/{token}"
         variables["expires_at"] = _utc(record.expires_at)
+    if row.template == "webhook_disabled":
+        # The endpoint's URL is not repeated here: receiver URLs often carry a credential.
+        variables["endpoint_id"] = str(context.get("endpoint_id", ""))
+        variables["reason"] = str(context.get("reason", "")).replace("_", " ")
+        variables["failing_since"] = str(context.get("failing_since") or "")
+        variables["endpoint_link"] = f"{tools.app_url}/v1/webhooks/endpoints/{variables['endpoint_id']}"
     if row.template == "application_digest":
         variables["total"] = int(context.get("total", 0))
         variables["jobs"] = [

@@ -26,6 +26,7 @@ from rolecall.pipeline.events import (
 )
 from rolecall.platform.events.base import DomainEvent
 from rolecall.platform.events.registry import registry
+from rolecall.webhooks.events import WebhookEndpointDisabled
 
 
 def _data(event: DomainEvent) -> dict[str, Any]:
@@ -90,3 +91,8 @@ async def assessment_invited(session: AsyncSession, event: AssessmentInvited) ->
 async def follow_candidate_merge(session: AsyncSession, event: CandidateMerged) -> None:
     """The merged-away candidate's messages now belong to the survivor (export and erasure find them)."""
     await reactions.follow_candidate_merge(session, event.merged_id, event.candidate_id)
+
+
+@registry.subscribe(WebhookEndpointDisabled, name="notifications.webhook_disabled")
+async def webhook_disabled(session: AsyncSession, event: WebhookEndpointDisabled) -> None:
+    await reactions.webhook_disabled(session, event.organisation_id, event.event_id, _data(event))

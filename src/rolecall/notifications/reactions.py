@@ -187,3 +187,23 @@ async def follow_candidate_merge(
     session: AsyncSession, merged_id: uuid.UUID, surviving_id: uuid.UUID
 ) -> None:
     await service.move_candidate_messages(session, merged_id, surviving_id)
+
+
+async def webhook_disabled(
+    session: AsyncSession, organisation_id: uuid.UUID, event_id: uuid.UUID, data: dict[str, Any]
+) -> None:
+    """Tell the organisation's administrators that Rolecall stopped sending to one of their endpoints."""
+    system = Principal.acting_for("system", organisation_id)
+    for user_id in await _users_with_role(session, system, "admin"):
+        await service.queue(
+            session,
+            organisation_id,
+            event_id=event_id,
+            template="webhook_disabled",
+            recipient=Recipient("user", user_id),
+            context={
+                "endpoint_id": str(data["endpoint_id"]),
+                "reason": str(data.get("reason", "")),
+                "failing_since": data.get("failing_since"),
+            },
+        )

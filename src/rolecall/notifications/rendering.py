@@ -49,6 +49,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "approval_requested": ("organisation_name", "recipient_name", "job_title", "step", "role", "offer_link"),
     "scorecard_due": ("organisation_name", "recipient_name", "job_title", "interview", "scorecard_link"),
     "application_digest": ("organisation_name", "recipient_name", "total", "jobs", "app_link"),
+    "webhook_disabled": (
+        "organisation_name",
+        "recipient_name",
+        "endpoint_id",
+        "reason",
+        "failing_since",
+        "endpoint_link",
+    ),
 }
 
 _SAMPLE_INTERVIEW = {
@@ -73,6 +81,10 @@ SAMPLE: dict[str, Any] = {
     "total": 3,
     "jobs": [{"title": "Back-End Engineer", "count": 2}, {"title": "Designer", "count": 1}],
     "app_link": "https://rolecall.example.com/app",
+    "endpoint_id": "01a2423c-0000-7000-8000-000000000000",
+    "reason": "too many failed events",
+    "failing_since": "2027-03-01 10:00 UTC",
+    "endpoint_link": "https://rolecall.example.com/v1/webhooks/endpoints/01a2423c-0000-7000-8000-000000000000",
 }
 
 

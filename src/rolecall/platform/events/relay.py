@@ -113,9 +113,14 @@ class OutboxDispatcher:
         batch_size: int = 100,
         poll_seconds: float = 0.5,
         max_attempts: int = 10,
+        lease: timedelta = LEASE,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._relay = relay
+        # How long a leased batch is this dispatcher's: long enough to deliver it (in process that
+        # includes running every handler; to a broker only a confirmed publish), short enough that
+        # a dispatcher killed mid-batch does not delay its events for long.
+        self._lease = lease
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
@@ -152,7 +157,7 @@ class OutboxDispatcher:
             )
             rows = list((await session.scalars(stmt)).all())
             for row in rows:
-                row.leased_until = now + LEASE
+                row.leased_until = now + self._lease
             return rows
 
     async def dispatch_once(self) -> int:
