@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from playwright.sync_api import Page, expect
 
-from rolecall.notifications import sender
-from rolecall.platform.db import create_engine, create_sessionmaker
 from tests.candidates.test_resumes import make_pdf
 from tests.factories import job_body
-from tests.mail import Captured, status_token
-from tests.web.browser import LiveApi, _run_apart, assert_accessible, screenshot
+from tests.mail import status_token, to
+from tests.web.browser import LiveApi, assert_accessible, screenshot
 
 FORM = [
     {"key": "notice", "label": "Notice period (weeks)", "type": "number", "required": True, "max_value": 26},
@@ -27,18 +28,21 @@ FORM = [
 
 
 def _mailed_token(live_api: LiveApi, email: str) -> str:
-    """The status link from the e-mail the applicant was sent (the sender run once, captured)."""
+    """The status link from the e-mail the applicant was sent.
 
-    async def read() -> str:
-        engine = create_engine(live_api.settings.database_url)
-        try:
-            captured = Captured()
-            await sender.deliver_due(create_sessionmaker(engine), live_api.settings, transport=captured)
-            return status_token(captured.messages, email)
-        finally:
-            await engine.dispose()
-
-    return _run_apart(read())
+    The live server runs the embedded worker, whose sender writes each message to the mail folder
+    (no SMTP is configured): read it there, as a developer would at /app/dev/mail.
+    """
+    folder = Path(live_api.settings.mail_outbox_dir)
+    deadline = time.monotonic() + 15
+    while True:
+        messages = [
+            cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(path.read_bytes()))
+            for path in sorted(folder.glob("*.eml"))
+        ]
+        if any(to(m).lower() == email.lower() for m in messages) or time.monotonic() > deadline:
+            return status_token(messages, email)
+        time.sleep(0.1)
 
 
 def _open_job(live_api: LiveApi) -> tuple[Any, dict[str, Any]]:
