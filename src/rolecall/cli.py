@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from typing import Annotated, NoReturn
 
@@ -11,7 +12,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from rolecall.config import InsecureConfiguration, Settings, get_settings
+from rolecall.config import InsecureConfiguration, MissingExtra, Settings, address_url, get_settings
 from rolecall.platform import schema
 from rolecall.platform.db import create_engine, create_sessionmaker, transaction
 from rolecall.platform.errors import ProblemError
@@ -22,7 +23,7 @@ app = typer.Typer(help="Rolecall: structured hiring, API first.", no_args_is_hel
 def _settings() -> Settings:
     try:
         return get_settings()
-    except InsecureConfiguration as exc:
+    except (InsecureConfiguration, MissingExtra) as exc:
         typer.echo(f"refusing to start: {exc}", err=True)
         raise typer.Exit(2) from exc
     except ValidationError as exc:
@@ -39,8 +40,24 @@ def _settings() -> Settings:
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Bring the database schema to REVISION (default: the latest)."""
     settings = _settings()
+
+    async def current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await schema.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    before = asyncio.run(current())
     schema.upgrade(settings.database_url, revision)
+    after = asyncio.run(current())
     typer.echo(f"database at {revision}")
+    # Migrations never hold the keys, so what must be recomputed from sealed data runs here, once,
+    # when an upgrade crosses the revision that needs it. A new database (before is None) has no
+    # rows to recompute.
+    if before is not None and before < "0011" <= (after or ""):
+        typer.echo("recomputing candidates' name tokens and phone indexes (revision 0011)")
+        reindex_candidates(batch_size=200)
 
 
 @app.command()
@@ -52,6 +69,11 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API."""
+    if not os.environ.get("ROLECALL_ISSUER") and not os.environ.get("ROLECALL_PUBLIC_BASE_URL"):
+        # Tokens and the OAuth metadata name the address this server listens on (`make run
+        # HOST=... PORT=...`), through the environment so every uvicorn worker process reads it too.
+        os.environ["ROLECALL_ISSUER"] = address_url(host, port)
+        get_settings.cache_clear()
     settings = _settings()
     if workers > 1 and settings.embedded_worker and settings.is_sqlite:
         typer.echo(
@@ -236,6 +258,41 @@ def rotate_keys(
     fields, candidates, current, others = asyncio.run(run())
     typer.echo(f"rotated {fields} fields in {candidates} candidates; {current} candidates already current")
     typer.echo(f"rotated {others} other sealed values (files, notes, answers, scorecards, offers)")
+
+
+@app.command("reindex-candidates")
+def reindex_candidates(
+    batch_size: Annotated[int, typer.Option(min=1, help="Candidates per transaction")] = 200,
+) -> None:
+    """Recompute candidates' name tokens and phone indexes from their sealed data (online; re-runnable)."""
+    from rolecall.candidates.name_index import refresh_search_indexes
+
+    settings = _settings()
+
+    async def run() -> tuple[int, int, int]:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await refresh_search_indexes(
+                create_sessionmaker(engine),
+                settings.pii_keyring(),
+                settings.blind_index(),
+                batch_size=batch_size,
+            )
+            return report.candidates, report.phones, report.skipped_phones
+        finally:
+            await engine.dispose()
+
+    candidates, phones, skipped = asyncio.run(run())
+    typer.echo(f"reindexed {candidates} candidates; {phones} phone indexes changed, {skipped} kept")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (rolecall openapi > tests/platform/openapi_snapshot.json refreshes it)."""
+    from rolecall.app import create_app
+    from rolecall.platform.openapi import dump
+
+    typer.echo(dump(create_app(_settings()).openapi()), nl=False)
 
 
 events_app = typer.Typer(

@@ -17,6 +17,8 @@ _ROW = re.compile(
     re.MULTILINE,
 )
 RECORDS = {match["file"]: match.groupdict() for match in _ROW.finditer(RECORD.read_text(encoding="utf-8"))}
+# Builds that carry no version banner (Swagger UI's stylesheet): the recorded sha256 pins them.
+UNVERSIONED = {"swagger-ui.css"}
 LIBRARIES = sorted(p.name for p in VENDOR.iterdir() if p.suffix in (".js", ".css"))
 
 
@@ -42,13 +44,17 @@ def test_a_vendored_file_has_its_licence_beside_it(name: str) -> None:
     assert licence.is_file(), f"{name} has no licence file {licence.name}"
     assert licence.stem == Path(name).name.split(".")[0]
     text = licence.read_text(encoding="utf-8")
-    expected = {"MIT": "MIT License", "0BSD": "Zero-Clause BSD"}[record["licence"]]
+    expected = {"MIT": "MIT License", "0BSD": "Zero-Clause BSD", "Apache-2.0": "Apache License"}[
+        record["licence"]
+    ]
     assert expected in text
 
 
 @pytest.mark.parametrize("name", LIBRARIES)
 def test_a_vendored_file_names_the_recorded_version(name: str) -> None:
     """Each build names its own version (htmx ``version:"2.0.11"``, a banner in the others)."""
+    if name in UNVERSIONED:
+        pytest.skip(f"{name} names no version; its sha256 pins it")
     text = (VENDOR / name).read_text(encoding="utf-8")
     version = re.escape(RECORDS[name]["version"])
 

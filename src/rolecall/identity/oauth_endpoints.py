@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from rolecall.config import Settings
 from rolecall.identity import oauth
 from rolecall.identity.oauth import GrantContext, OAuthError
+from rolecall.identity.schemas import TokenResponse
 from rolecall.identity.tokens import KeyRing
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.net import client_address
@@ -74,7 +75,12 @@ def _context(request: Request, session: DbSession) -> GrantContext:
     return GrantContext(session, settings, keyring, client_address(request, settings.trust_forwarded_for))
 
 
-@router.post("/v1/oauth/token", dependencies=[PUBLIC], summary="Issue tokens (RFC 6749)")
+@router.post(
+    "/v1/oauth/token",
+    dependencies=[PUBLIC],
+    summary="Issue tokens (RFC 6749)",
+    responses={200: {"model": TokenResponse, "description": "The tokens (RFC 6749 section 5.1)"}},
+)
 async def token(
     request: Request,
     session: DbSession,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from rolecall.notifications.rendering import LANGUAGES, MAX_SOURCE_CHARS
 
@@ -80,10 +80,10 @@ class MessageOut(BaseModel):
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    application_digest: bool = Field(description="The daily digest of new applications on my jobs")
+    application_digest: StrictBool = Field(description="The daily digest of new applications on my jobs")
 
 
 class PreferencesOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    application_digest: bool
+    application_digest: StrictBool

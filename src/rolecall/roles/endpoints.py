@@ -109,7 +109,7 @@ async def import_profile(
     return _out(record, document, response)
 
 
-@router.get("/role-profiles/{profile_id}", response_model=RoleProfileOut)
+@router.get("/role-profiles/{profile_id:uuid}", response_model=RoleProfileOut)
 async def read_profile(
     profile_id: uuid.UUID, principal: RolesRead, session: DbSession, response: Response
 ) -> RoleProfileOut:
@@ -117,7 +117,7 @@ async def read_profile(
     return _out(record, document, response)
 
 
-@router.put("/role-profiles/{profile_id}", response_model=RoleProfileOut, summary="Save a new version")
+@router.put("/role-profiles/{profile_id:uuid}", response_model=RoleProfileOut, summary="Save a new version")
 async def update_profile(
     profile_id: uuid.UUID,
     body: RoleProfileUpdate,

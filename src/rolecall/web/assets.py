@@ -21,6 +21,10 @@ _BUNDLES: dict[str, tuple[str, ...]] = {
     "app.css": ("vendor/pico.min.css", "css/*.css"),
     "app.js": ("vendor/htmx.min.js", "js/app.js", "js/assessment.js"),
     "board.js": ("vendor/Sortable.min.js", "js/board.js"),
+    # The API documentation pages (/docs, /redoc: rolecall.platform.openapi).
+    "swagger-ui.css": ("vendor/swagger-ui.css",),
+    "swagger-ui.js": ("vendor/swagger-ui-bundle.js", "js/api-docs.js"),
+    "redoc.js": ("vendor/redoc.standalone.js", "js/api-docs.js"),
 }
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 

@@ -1,0 +1,28 @@
+"""Query-parameter types that take only what their documented format says.
+
+Pydantic's lax mode reads a number as a Unix timestamp, so ``?to=0`` meant 1 January 1970 and
+``?to=0.5`` half a second after it: a typo became a silent, wrong period instead of a 422. These
+types accept ISO 8601 text only (the ``format`` the OpenAPI document declares) and leave the
+parsing itself to pydantic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AwareDatetime, BeforeValidator
+
+
+def _text_only(value: object) -> object:
+    if not isinstance(value, str | date):
+        raise ValueError("must be written as ISO 8601 text, such as 2026-01-31")
+    if isinstance(value, str) and not value[:4].isdigit():
+        raise ValueError("must be written as ISO 8601 text, such as 2026-01-31")
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("must be written as ISO 8601 text, such as 2026-01-31, not a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_text_only)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
