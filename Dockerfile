@@ -7,6 +7,8 @@
 # a trial, `rolecall demo`) in it before `rolecall serve`: the API does not create tables itself.
 # Not exercised by the test suite (Docker is not available on the development machine).
 
+# Runtime pins only (constraints.txt; the development ones are in constraints-dev.txt). The image
+# includes the s3 extra (boto3), so ROLECALL_FILE_STORE_URL=s3://... works without rebuilding it.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
@@ -15,7 +17,7 @@ WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY src ./src
 RUN python -m venv /opt/rolecall \
- && /opt/rolecall/bin/pip install -c constraints.txt .
+ && /opt/rolecall/bin/pip install -c constraints.txt '.[s3]'
 
 FROM python:3.11-slim
 ENV PATH=/opt/rolecall/bin:$PATH \

@@ -18,12 +18,21 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+# Development tools are pinned in constraints-dev.txt (which includes the runtime pins of constraints.txt).
+$(VENV)/.installed-dev: $(VENV)/.installed constraints-dev.txt
+	$(PIP) install --quiet -c constraints-dev.txt -e '.[dev]'
+	@touch $@
+
+# openapi-python-client caps typer below the runtime pin: it gets an environment of its own, which
+# tests/contract/test_generated_client.py runs (pins in constraints-tools.txt).
+OPENAPI_CLIENT := $(VENV)/tools/openapi-python-client
+$(OPENAPI_CLIENT)/.installed: $(BIN)/python constraints-tools.txt
+	$(BIN)/python -m venv $(OPENAPI_CLIENT)
+	$(OPENAPI_CLIENT)/bin/python -m pip install --quiet -c constraints-tools.txt openapi-python-client
 	@touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(OPENAPI_CLIENT)/.installed
 
 migrate: install
 	$(BIN)/rolecall migrate

@@ -268,3 +268,39 @@ def test_redaction_applies_to_stdlib_and_structlog_records(capsys: pytest.Captur
     assert ours["password"] == REDACTED
     assert ours["email"] == REDACTED
     assert ours["attempt"] == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("refresh_tokens", 3),
+        ("access_tokens", 0),
+        ("expired_sessions_and_tokens", 12),
+        ("token_count", 7),
+        ("token_ttl_seconds", 3600.0),
+        ("password_attempts", 2),
+        ("token_valid", True),
+        ("token", None),
+    ],
+)
+def test_counts_flags_and_nulls_under_sensitive_keys_are_kept(key: str, value: object) -> None:
+    """Housekeeping says how many refresh tokens it deleted; that number is not a credential."""
+    assert run_redact(event="housekeeping", **{key: value})[key] == value
+    assert run_redact(event="x", nested={key: value})["nested"] == {key: value}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("token", 123456),  # a numeric one-time code is the secret itself
+        ("pin_password", 1234),
+        ("phone", 4915112345678),
+        ("phone_number", 4915112345678),
+        ("refresh_tokens", "rt_abc"),  # a string under a count-like key could still be a token
+        ("refresh_tokens", ["rt_abc", "rt_def"]),
+        ("secret", {"value": 1}),
+    ],
+)
+def test_values_that_could_be_secrets_stay_hidden(key: str, value: object) -> None:
+    assert run_redact(event="x", **{key: value})[key] == REDACTED
+    assert run_redact(event="x", nested={key: value})["nested"] == {key: REDACTED}

@@ -6,6 +6,7 @@ that production mode can refuse to start with the well-known development secret.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,10 +20,15 @@ from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.storage import FileStore, open_file_store
 
 DEV_SECRET_KEY = "rolecall-development-secret-change-me"  # noqa: S105 - the point is to detect it
+DEFAULT_ISSUER = "http://127.0.0.1:8000"
 
 
 class InsecureConfiguration(RuntimeError):
     """Raised when production mode would start with a default secret."""
+
+
+class MissingExtra(RuntimeError):
+    """Raised when a setting needs an optional dependency that is not installed (``rolecall[s3]``)."""
 
 
 class Settings(BaseSettings):
@@ -34,7 +40,10 @@ class Settings(BaseSettings):
     database_echo: bool = False
 
     secret_key: str = Field(default=DEV_SECRET_KEY, min_length=16)
-    issuer: str = "http://127.0.0.1:8000"
+    # The tokens' "iss" and the base of the OAuth metadata's endpoints. Unset, it follows
+    # ROLECALL_PUBLIC_BASE_URL, else the address `rolecall serve --host --port` listens on (the CLI
+    # sets it from there), else this default. Never taken from a request's Host header.
+    issuer: str = DEFAULT_ISSUER
     audience: str = "rolecall-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
@@ -179,6 +188,24 @@ class Settings(BaseSettings):
             return tuple(h.strip() for h in value.split(",") if h.strip())
         return tuple(value or ())
 
+    @field_validator("file_store_url")
+    @classmethod
+    def _s3_needs_boto3(cls, value: str | None) -> str | None:
+        # Said at start-up, by name, rather than as an ImportError on the first upload.
+        if value and importlib.util.find_spec("boto3") is None:
+            raise MissingExtra(
+                "ROLECALL_FILE_STORE_URL names an S3 bucket, which needs boto3: "
+                "install Rolecall with the s3 extra (pip install 'rolecall[s3]')"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _issuer_follows_the_public_address(self) -> Settings:
+        # Only when ROLECALL_ISSUER was not given (or given empty): an explicit issuer always wins.
+        if not self.issuer.strip() or ("issuer" not in self.model_fields_set and self.public_base_url):
+            self.issuer = self.public_base_url or DEFAULT_ISSUER
+        return self
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
@@ -206,6 +233,18 @@ class Settings(BaseSettings):
         return open_file_store(
             self.file_store_url, self.file_store_path, endpoint_url=self.file_store_endpoint_url
         )
+
+
+def address_url(host: str, port: int) -> str:
+    """The http URL of a listening address, for the issuer of a server started with --host/--port.
+
+    A wildcard bind (``0.0.0.0``, ``::``) is not an address anyone can call, so the loopback address
+    stands in for it; a server reached under another name sets ROLECALL_PUBLIC_BASE_URL.
+    """
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal in a URL
+    return f"http://{host}:{port}"
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.identity.events import OrganisationUpdated
+from rolecall.identity.events import OrganisationCreated, OrganisationUpdated
 from rolecall.jobs import service
 from rolecall.platform.auth import Principal
 from rolecall.platform.events.registry import registry
@@ -21,3 +21,18 @@ async def republish_on_organisation_change(session: AsyncSession, event: Organis
         kind="client", subject_id=SYSTEM, organisation_id=event.organisation_id, scopes=frozenset()
     )
     await service.republish_open_jobs(session, system, actor="system:organisation.updated")
+
+
+@registry.subscribe(OrganisationCreated, name="jobs.open_board_on_organisation_created")
+async def open_board_on_organisation_created(session: AsyncSession, event: OrganisationCreated) -> None:
+    """A new organisation's careers board exists from the start, not only once someone reads settings.
+
+    The board's address lives in the job settings row, which used to be created lazily by the first
+    read of ``/v1/job-settings``: until then ``/v1/board/{slug}/...`` and ``/careers/{slug}``
+    answered 404 (docs/jobs.md). Creating it when the organisation is created closes that gap; a
+    redelivery finds the row and changes nothing.
+    """
+    system = Principal(
+        kind="client", subject_id=SYSTEM, organisation_id=event.organisation_id, scopes=frozenset()
+    )
+    await service.get_settings(session, system)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from rolecall.platform.iso import CurrencyCode
+
 Period = Literal["year", "month", "hour"]
 ApproverRole = Literal["hiring_manager", "admin"]
 OfferStatus = Literal[
@@ -25,7 +27,7 @@ OfferStatus = Literal[
     "expired",
     "withdrawn",
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = CurrencyCode  # ISO 4217, checked against pycountry's table
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Terms = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
@@ -70,7 +72,7 @@ class DeclineOffer(_Body):
     reason: Reason | None = None
 
 
-class VersionOut(BaseModel):
+class OfferVersionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     number: int
@@ -82,6 +84,10 @@ class VersionOut(BaseModel):
     override_reason: str | None
     created_by: str
     created_at: datetime
+
+
+# The old name, for imports: the published schema is OfferVersionOut (roles has a VersionOut too).
+VersionOut = OfferVersionOut
 
 
 class ApprovalOut(BaseModel):

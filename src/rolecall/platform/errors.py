@@ -8,18 +8,23 @@ a 404 for another tenant's object must be byte-identical to one for an id that n
 
 from __future__ import annotations
 
+import socket
 from http import HTTPStatus
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import Message, Send
+
+log = structlog.get_logger("rolecall.http")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://rolecall.dev/problems/"
@@ -86,6 +91,62 @@ class PreconditionRequired(ProblemError):
 
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+# The database could not be reached or did not answer in time: refused or dropped connections, a
+# server that is starting or shutting down, no free pool connection within the pool timeout, a
+# SQLite file that cannot be opened. SQLAlchemy wraps the drivers' errors in DBAPIError subclasses
+# (which of them depends on the driver, hence the checks in is_database_unavailable); asyncpg
+# raises the socket's own error when the connection is refused. None of them is the client's
+# fault and retrying later is the right answer, so they are a 503 with Retry-After, not a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+    ConnectionError,
+    socket.gaierror,
+    TimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
+# SQLite reports a missing table or a syntax error as an OperationalError too: those are bugs (a
+# 500), not an outage. Only these messages of its driver mean "the database cannot be used now".
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "database is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+)
+# PostgreSQL's SQLSTATEs for the same: class 08 (connection exception), the server shutting down or
+# starting up (57P01-57P03), too many connections (53300).
+_POSTGRES_UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or used right now (a 503), not a bug."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return isinstance(exc, DATABASE_UNAVAILABLE)
+    if exc.connection_invalidated:
+        return True
+    original = exc.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate.startswith("08") or sqlstate in _POSTGRES_UNAVAILABLE
+    if type(original).__module__.startswith(("sqlite3", "aiosqlite")):
+        return any(phrase in str(original).lower() for phrase in _SQLITE_UNAVAILABLE)
+    # No SQLSTATE: a connection the driver found closed, or one it could not open.
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The database is not available at the moment; retry the request shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def problem_body(status: int, slug: str, title: str, detail: str | None, **extra: Any) -> dict[str, Any]:
@@ -214,6 +275,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             PreconditionFailed.title,
             "The resource changed since you read it; fetch it again and retry.",
         )
+
+    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_unavailable(exc):
+            raise exc  # a bug sharing the class (an IntegrityError, SQLite's "no such table"): a 500
+        # The class name only: a driver's message can quote the statement and its parameters.
+        log.warning("database_unavailable", error=type(exc).__name__)
+        return await _problem(_request, database_unavailable())
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:

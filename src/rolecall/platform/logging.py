@@ -20,6 +20,15 @@ SENSITIVE_KEYS = re.compile(
     r"pass(word)?|secret|token|authori[sz]ation|cookie|api[_-]?key|email|phone|full_name|^name$",
     re.IGNORECASE,
 )
+# A number under a sensitive-sounding key is kept when the key names a count or a duration
+# (``refresh_tokens=3``, ``token_count``, ``token_ttl_seconds``): it says how many or how long, and
+# the operator needs it. A number under any other sensitive key (``token=123456``, ``phone=4915...``,
+# ``pin``) could be the secret itself and is still hidden.
+_COUNT_KEYS = re.compile(
+    r"(count|total|number_of|_n$|^n_|num_|size|length|_ms$|seconds|minutes|ttl|expires_in|age$|attempts)"
+    r"|(tokens|secrets|passwords|passwds|cookies|keys|emails|phones|names|authori[sz]ations)$",
+    re.IGNORECASE,
+)
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BASIC = re.compile(r"(?i)\bbasic\s+([A-Za-z0-9+/]{4,}={0,2})")
@@ -39,12 +48,25 @@ def _basic_credentials(match: re.Match[str]) -> str:
     return "Basic " + REDACTED if ":" in decoded else match.group(0)
 
 
+def _sensitive(key: str, value: Any) -> bool:
+    """Whether the value under ``key`` is hidden: secret-shaped keys, except flags, nulls and counts.
+
+    A boolean or a null says nothing secret (``token_valid=True``); a count or a duration under a
+    key like ``refresh_tokens`` is a number an operator reads, not a credential.
+    """
+    if not SENSITIVE_KEYS.search(key):
+        return False
+    if value is None or isinstance(value, bool):
+        return False
+    return not (isinstance(value, int | float) and _COUNT_KEYS.search(key))
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         value = _BASIC.sub(_basic_credentials, _BEARER.sub("Bearer " + REDACTED, value))
         return _JWT.sub(REDACTED, value)
     if isinstance(value, dict):
-        return {k: REDACTED if SENSITIVE_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()}
+        return {k: REDACTED if _sensitive(str(k), v) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
     return value
@@ -52,7 +74,7 @@ def _scrub(value: Any) -> Any:
 
 def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
-        if SENSITIVE_KEYS.search(key):
+        if _sensitive(key, event_dict[key]):
             event_dict[key] = REDACTED
         else:
             event_dict[key] = _scrub(event_dict[key])

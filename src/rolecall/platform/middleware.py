@@ -15,7 +15,12 @@ from prometheus_client import Counter, Histogram
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rolecall.platform.errors import send_problem
+from rolecall.platform.errors import (
+    database_unavailable,
+    is_database_unavailable,
+    problem_response,
+    send_problem,
+)
 
 log = structlog.get_logger("rolecall.http")
 
@@ -35,7 +40,8 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-# The docs UI loads its script and styles from a CDN; everything else is JSON and needs nothing.
+# The docs pages (/docs, /redoc) send their own policy (rolecall.platform.openapi: this origin's
+# assets only); everything else is JSON and needs nothing.
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -95,7 +101,15 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
+            if is_database_unavailable(exc) and not status_holder.get("sent"):
+                # A middleware (idempotency, authentication) needed the database before any route
+                # handler could answer: the same 503 the handlers give (rolecall.platform.errors).
+                log.warning("database_unavailable", error=type(exc).__name__)
+                down = database_unavailable()
+                answer = problem_response(503, down.slug, down.title, down.detail, headers=down.headers)
+                await answer(scope, receive, send_wrapper)
+                return
             # Caught here rather than by Starlette's outermost handler so the 500 still carries
             # the request id, which is what an operator will search the logs for.
             log.exception("unhandled_error", method=scope["method"], route=_route_template(scope))

@@ -49,7 +49,10 @@ class S3FileStore:
         client: Any = None,
     ) -> None:
         if client is None:
-            import boto3  # only installations that use S3 pay for importing it
+            try:
+                import boto3  # an optional extra: only installations that use S3 install and import it
+            except ImportError as exc:
+                raise ImportError("S3 file storage needs boto3: pip install 'rolecall[s3]'") from exc
 
             client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
         self._client = client

@@ -14,7 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rolecall.platform.errors import ProblemError
+from rolecall.platform.errors import (
+    DATABASE_UNAVAILABLE,
+    ProblemError,
+    database_unavailable,
+    is_database_unavailable,
+)
 from rolecall.web.auth import SignInRequired
 from rolecall.web.security import PAGE_CSP
 from rolecall.web.templating import environment, render
@@ -32,6 +37,7 @@ _TITLES = {
     422: "Some details need fixing",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "We are briefly unavailable",
 }
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -102,6 +108,14 @@ def install_page_errors(app: FastAPI) -> None:
         lambda r, e: error_page(r, e.status_code, None, dict(e.headers) if e.headers else None),
     )
     dispatch(StaleDataError, lambda r, e: error_page(r, 412, "Reload the page to see the latest version."))
+
+    def unavailable(request: Request, exc: Exception) -> Response:
+        if not is_database_unavailable(exc):
+            raise exc  # a bug sharing the class (SQLite's "no such table"): the 500 page
+        return error_page(request, 503, "Please try again in a moment.", database_unavailable().headers)
+
+    for kind in DATABASE_UNAVAILABLE:  # the database is unreachable: a 503 page with Retry-After
+        dispatch(kind, unavailable)
 
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/app/login?next={quote(exc.next_path, safe='/')}", status_code=303)

@@ -31,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from rolecall.platform import iso
+
 if TYPE_CHECKING:
     from rolecall.roles.library.schema import IntRange, RoleProfile
 
@@ -70,33 +72,15 @@ Name = Annotated[str, BeforeValidator(_one_line), StringConstraints(min_length=1
 Line = Annotated[str, BeforeValidator(_one_line), StringConstraints(min_length=1, max_length=2000)]
 Paragraphs = Annotated[str, BeforeValidator(_paragraphs), StringConstraints(min_length=1, max_length=20_000)]
 
-# Officially assigned ISO 3166-1 alpha-2 codes.
-_COUNTRY_CODES: Final = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
-    BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
-    EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
-    HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
-    LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
-    NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
-    SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
-    TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-    """.split()  # noqa: SIM905 - a block of codes is easier to check against the standard than a list
-)
-
 
 def _upper(value: object) -> object:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-def _check_country(value: str) -> str:
-    if value not in _COUNTRY_CODES:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-    return value
-
-
-CountryCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_check_country)]
-CurrencyCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
+# Checked against ISO data (rolecall.platform.iso); the currency is upper-cased first here, as the
+# description documents always did.
+CountryCode = iso.CountryCode
+CurrencyCode = Annotated[iso.CurrencyCode, BeforeValidator(_upper)]
 CategoryKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 _OFFSET = re.compile(r"^UTC([+-])(\d{1,2})(?::(\d{2}))?$")

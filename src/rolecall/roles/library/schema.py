@@ -13,6 +13,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from rolecall.platform import iso
 from rolecall.roles.taxonomy import default_taxonomy
 
 Level = Literal["junior", "mid", "senior", "lead", "principal"]
@@ -24,7 +25,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # Names shown as a job's title or department; they must fit the columns and headings that hold them.
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 SocCode = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{4}\.\d{2}$")]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CurrencyCode = iso.CurrencyCode  # ISO 4217, checked against pycountry's table
 Proficiency = Annotated[int, Field(ge=1, le=5)]
 NonNegative = Annotated[int, Field(ge=0, le=1000)]
 Amount = Annotated[int, Field(gt=0)]
