@@ -1,0 +1,1 @@
+"""Drop-in public board APIs: the careers board served in Greenhouse's and Lever's public shapes."""
