@@ -411,3 +411,17 @@ def test_reindex_rebuilds_the_index_from_the_projection(
     result = invoke("reindex")
     assert result.exit_code == 0, result.output
     assert f"rebuilt in the database: {open_jobs} open postings" in result.stdout
+
+
+def test_an_upgrade_across_0011_fills_the_name_index_of_existing_candidates(database_url: str) -> None:
+    from rolecall.candidates.models import CandidateNameToken
+
+    assert invoke("migrate").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    schema.downgrade(database_url, "0010")  # as if the candidates had been made before the index
+    result = invoke("migrate")
+    assert result.exit_code == 0, result.output
+    assert "recomputing candidates' name tokens and phone indexes (revision 0011)" in result.stdout
+    assert run(count(database_url, CandidateNameToken)) > 0
+    again = invoke("migrate")  # already at head: nothing to recompute
+    assert "recomputing" not in again.stdout

@@ -64,7 +64,7 @@ async def test_merge_fills_gaps_unions_lists_and_deletes_the_duplicate(
     body = response.json()
     assert body["full_name"] == "Ada Lovelace"
     assert body["email"] == "ada@example.com"
-    assert body["phone"] == "+49 30 1234567"
+    assert body["phone"] == "+49301234567"  # stored in E.164
     assert body["location"] == "London"
     assert body["links"] == ["https://a.example", "https://b.example"]
     assert body["tags"] == ["backend", "python"]

@@ -87,7 +87,7 @@ async def test_export_holds_everything_the_context_keeps(
     assert export["id"] == candidate["id"]
     assert export["full_name"] == CANARY
     assert export["email"] == "ada@example.com"
-    assert export["phone"] == "+49 30 1234567"
+    assert export["phone"] == "+49301234567"  # stored in E.164
     assert export["location"] == "Berlin"
     assert export["tags"] == ["backend"]
     assert export["source"] == "other"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from rolecall.candidates.csv_endpoints import router as csv_router
 from rolecall.candidates.endpoints import router
 from rolecall.candidates.keys import rotate_candidate_keys
 from rolecall.candidates.pages import router as pages
@@ -21,7 +22,7 @@ async def _rotate(
 CONTEXT = Context(
     name="candidates",
     order=50,
-    routers=(router,),
+    routers=(csv_router, router),
     pages=(pages,),
     scopes=(
         Scope(
@@ -38,7 +39,14 @@ CONTEXT = Context(
     # The person record itself: the privacy context exports and erases it around the others.
     personal_data=PersonalData(
         export_key="candidate",
-        tables=("candidates", "candidate_files", "candidate_notes", "talent_pool_members"),
+        # candidate_name_tokens: keyed name words (ADR 0016), deleted by erasure, unchanged by rotation.
+        tables=(
+            "candidates",
+            "candidate_files",
+            "candidate_notes",
+            "talent_pool_members",
+            "candidate_name_tokens",
+        ),
         rotate_keys=_rotate,
     ),
 )

@@ -7,9 +7,10 @@ have modules of their own, included into this router, so the app wires one candi
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from rolecall.candidates import file_endpoints, pool_endpoints, service
 from rolecall.candidates.auth import CandidatesRead, CandidatesWrite
@@ -21,7 +22,9 @@ from rolecall.candidates.schemas import (
     CandidateUpdate,
     NoteCreate,
     NoteOut,
+    Source,
 )
+from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
 from rolecall.platform.http import blind_index as _index
@@ -38,11 +41,51 @@ def _out(view: service.CandidateView, response: Response) -> CandidateOut:
     return CandidateOut.model_validate(view)
 
 
+CandidateSort = Literal["created", "-created", "updated", "-updated", "name", "-name"]
+_SORT_KINDS = {"created": datetime, "updated": datetime, "name": str}
+
+
 @router.get("/candidates", response_model=Page[CandidateSummary])
 async def list_candidates(
-    principal: CandidatesRead, session: DbSession, paging: Paging, request: Request, response: Response
+    principal: CandidatesRead,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+    email: Annotated[str | None, Query(max_length=320, description="Exact e-mail address")] = None,
+    phone: Annotated[str | None, Query(max_length=40, description="Exact phone number")] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Whole name words, all must match; case and accents ignored",
+        ),
+    ] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    source: Annotated[Source | None, Query()] = None,
+    job_id: Annotated[uuid.UUID | None, Query(description="Only candidates who applied to this job")] = None,
+    stage: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Only candidates with an application in this stage"),
+    ] = None,
+    sort: Annotated[
+        CandidateSort | None, Query(description="created, updated or name; a leading - sorts descending")
+    ] = None,
 ) -> Page[CandidateSummary]:
-    views, cursor = await service.list_candidates(session, principal, paging, keyring=_keyring(request))
+    query = service.CandidateQuery(
+        email=email, phone=phone, name=name, tag=tag, source=source, job_id=job_id, stage=stage
+    )
+    sorting = sorts.parse(sort, request.query_params.get("cursor"), paging, _SORT_KINDS)
+    views, cursor = await service.list_candidates(
+        session,
+        principal,
+        paging,
+        keyring=_keyring(request),
+        index=_index(request),
+        query=query,
+        sorting=sorting,
+    )
     no_store(response)
     return Page[CandidateSummary](
         items=[CandidateSummary.model_validate(v) for v in views],

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
@@ -98,3 +98,18 @@ class TalentPoolMember(IdMixin, TimestampMixin, TenantScoped, Base):
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
     added_by: Mapped[str] = mapped_column(String(80))
+
+
+class CandidateNameToken(TenantScoped, Base):
+    """One keyed token of a candidate's normalised name: how a sealed name is found by equality.
+
+    ``token`` is the organisation's blind index of one name word, so equal words of two candidates
+    of one organisation share a value; what that reveals is recorded in ADR 0016.
+    """
+
+    __tablename__ = "candidate_name_tokens"
+    __table_args__ = (Index("ix_candidate_name_tokens_lookup", "organisation_id", "token"),)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolecall.candidates import service
+from rolecall.candidates import phones, service
 from rolecall.candidates.file_endpoints import attachment
 from rolecall.candidates.schemas import SOURCE_LABELS, NoteCreate
 from rolecall.platform.auth import DbSession, Principal
@@ -88,6 +88,7 @@ async def _candidate_page(
     candidate = await service.get_candidate(session, principal, candidate_id, keyring=keyring)
     context: dict[str, Any] = {
         "candidate": candidate,
+        "phone": phones.for_display(candidate.phone) if candidate.phone else None,
         "sources": SOURCE_LABELS,
         "note": note,
         "errors": errors or {},

@@ -18,7 +18,7 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
-from rolecall.candidates import repository
+from rolecall.candidates import names, repository
 from rolecall.candidates.events import CandidateErased
 from rolecall.candidates.files import file_view, open_text
 from rolecall.candidates.notes import note_view
@@ -110,6 +110,7 @@ async def erase_candidate(
     candidate.erased_email_index = candidate.email_index
     candidate.email_index = None
     candidate.phone_index = None
+    await names.drop(session, candidate.id)  # an erased name must not be findable by its words
     candidate.full_name = seal(keyring, candidate.id, "full_name", ERASED_NAME) or ""
     candidate.links = seal(keyring, candidate.id, "links", []) or ""
     candidate.email = candidate.phone = candidate.location = None

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
+from rolecall.candidates.models import (
+    Candidate,
+    CandidateFile,
+    CandidateNameToken,
+    CandidateNote,
+    TalentPool,
+    TalentPoolMember,
+)
 from rolecall.platform.pagination import PageParams, paginate_by_id
+from rolecall.platform.sorting import Sorting, paginate_sorted
 
 
 async def lock_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
@@ -28,8 +40,67 @@ async def get_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candi
     return (await session.scalars(select(Candidate).where(Candidate.id == candidate_id))).first()
 
 
-async def list_candidates(session: AsyncSession, params: PageParams) -> Sequence[Candidate]:
-    return (await session.scalars(paginate_by_id(select(Candidate), Candidate.id, params))).all()
+@dataclass(frozen=True)
+class CandidateFilter:
+    """What GET /v1/candidates narrows by; every index value is already a blind-index digest."""
+
+    email_index: str | None = None
+    phone_index: str | None = None
+    name_tokens: tuple[str, ...] = ()
+    tag: str | None = None
+    source: str | None = None
+    ids: tuple[uuid.UUID, ...] | None = None
+
+
+SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "created": Candidate.created_at,
+    "updated": Candidate.updated_at,
+}
+
+
+def _filtered(where: CandidateFilter) -> Select[Candidate]:
+    stmt = select(Candidate)
+    if where.email_index is not None:
+        stmt = stmt.where(Candidate.email_index == where.email_index)
+    if where.phone_index is not None:
+        stmt = stmt.where(Candidate.phone_index == where.phone_index)
+    if where.name_tokens:
+        # Every searched word must be one of the candidate's name words.
+        matching = (
+            select(CandidateNameToken.candidate_id)
+            .where(CandidateNameToken.token.in_(where.name_tokens))
+            .group_by(CandidateNameToken.candidate_id)
+            .having(func.count(func.distinct(CandidateNameToken.token)) == len(where.name_tokens))
+        )
+        stmt = stmt.where(Candidate.id.in_(matching))
+    if where.source is not None:
+        stmt = stmt.where(Candidate.source == where.source)
+    if where.tag is not None:
+        # tags is a JSON list written by json.dumps on both databases, so the quoted tag is a
+        # portable containment test (LIKE wildcards in the tag are escaped).
+        stmt = stmt.where(cast(Candidate.tags, Text).contains(json.dumps(where.tag), autoescape=True))
+    if where.ids is not None:
+        stmt = stmt.where(Candidate.id.in_(where.ids))
+    return stmt
+
+
+async def list_candidates(
+    session: AsyncSession,
+    params: PageParams,
+    where: CandidateFilter | None = None,
+    sorting: Sorting | None = None,
+) -> Sequence[Candidate]:
+    stmt = _filtered(where or CandidateFilter())
+    if sorting is not None:
+        stmt = paginate_sorted(stmt, SORT_COLUMNS[sorting.key], Candidate.id, sorting, params)
+    else:
+        stmt = paginate_by_id(stmt, Candidate.id, params)
+    return (await session.scalars(stmt)).all()
+
+
+async def all_candidates(session: AsyncSession, where: CandidateFilter, limit: int) -> Sequence[Candidate]:
+    """Up to ``limit`` matching candidates in no particular order (sort=name decrypts them)."""
+    return (await session.scalars(_filtered(where).limit(limit))).all()
 
 
 async def by_email_index(session: AsyncSession, digest: str) -> Candidate | None:
@@ -174,4 +245,33 @@ async def latest_updates(
     found: list[tuple[uuid.UUID, datetime]] = []
     for stmt in statements:
         found.extend((owner, updated_at) for owner, updated_at in await session.execute(stmt))
+    return found
+
+
+# Digests per IN list: well under SQLite's bound-parameter limit, and few round trips for 5,000 rows.
+_DIGEST_BATCH = 900
+
+
+async def ids_by_contact_indexes(
+    session: AsyncSession, email_digests: Sequence[str], phone_digests: Sequence[str]
+) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
+    """Candidates on file by e-mail and by phone blind index, looked up in batches (CSV import).
+
+    The batched twin of :func:`by_email_index` and :func:`by_phone_index`: a list of thousands of
+    rows asks a few queries instead of two per row.
+    """
+    found: tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]] = ({}, {})
+    for column, digests, into in (
+        (Candidate.email_index, email_digests, found[0]),
+        (Candidate.phone_index, phone_digests, found[1]),
+    ):
+        unique = sorted(set(digests))
+        for start in range(0, len(unique), _DIGEST_BATCH):
+            chunk = unique[start : start + _DIGEST_BATCH]
+            rows = await session.execute(
+                select(column, Candidate.id).where(column.in_(chunk)).order_by(Candidate.created_at)
+            )
+            for digest, candidate_id in rows.all():
+                if digest is not None:
+                    into.setdefault(digest, candidate_id)
     return found

@@ -1,9 +1,9 @@
 """Request and response bodies of the candidate routes.
 
-Emails are validated like staff emails (:class:`pydantic.EmailStr`); phones must normalise (see
-:func:`rolecall.platform.pii.normalise_phone`) and are kept as written, the normalised form only
-feeding the blind index. ``source_details`` holds campaign facts such as UTM parameters and is
-stored in clear: it must not carry personal data.
+Emails are validated like staff emails (:class:`pydantic.EmailStr`); phones are parsed with
+``phonenumbers`` and stored in E.164 (see :mod:`rolecall.candidates.phones`), so one number written
+two ways is one value and one blind index. ``source_details`` holds campaign facts such as UTM
+parameters and is stored in clear: it must not carry personal data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from rolecall.platform.pii import normalise_phone
+from rolecall.candidates.phones import to_e164
 
 Source = Literal["careers_board", "referral", "sourced", "agency", "other"]
 # How pages name each source (the board's cards, the candidate page, the analytics).
@@ -46,10 +46,9 @@ def _check_phone(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        normalise_phone(value)
+        return to_e164(value)
     except ValueError as exc:
         raise ValueError(f"not a usable phone number: {exc}") from None
-    return value
 
 
 def _unique_tags(value: list[str] | None) -> list[str] | None:
@@ -57,7 +56,20 @@ def _unique_tags(value: list[str] | None) -> list[str] | None:
 
 
 class CandidateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Grace Hopper",
+                    "email": "grace@example.com",
+                    "phone": "+1 202 555 0143",
+                    "source": "referral",
+                    "tags": ["backend"],
+                }
+            ]
+        },
+    )
 
     full_name: Name
     email: EmailStr | None = None

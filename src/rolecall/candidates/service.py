@@ -14,7 +14,10 @@ candidate is a tombstone: changing it, merging it or adding to it is a 409.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -22,7 +25,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
-from rolecall.candidates import repository
+from rolecall.candidates import names, phones, repository
+from rolecall.candidates.contacts import CandidateContact, candidate_contacts
 from rolecall.candidates.events import SOURCE, CandidateCreated, CandidateMerged, CandidateUpdated
 from rolecall.candidates.files import (
     FileContent,
@@ -64,18 +68,23 @@ from rolecall.candidates.records import view as _view
 from rolecall.candidates.records import viewed as _viewed
 from rolecall.candidates.schemas import CandidateCreate, CandidateUpdate, Source
 from rolecall.platform.auth import Principal
-from rolecall.platform.errors import Conflict, NotFound
+from rolecall.platform.contexts import discover
+from rolecall.platform.errors import BadRequest, Conflict, NotFound
 from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
-from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.pii import BlindIndex, KeyRing, PiiError
+from rolecall.platform.sorting import Sorting, sorted_page_of
 
 # The context's published use cases live in sibling modules; this module is the one entry point
 # other contexts may import (import-linter), so it re-exports them.
 __all__ = [
+    "APPLICATION_FILTER",
     "SOURCE",
+    "CandidateContact",
     "CandidateLabel",
+    "CandidateQuery",
     "CandidateView",
     "FileContent",
     "FileDetail",
@@ -87,6 +96,7 @@ __all__ = [
     "add_member",
     "add_note",
     "candidate_activity",
+    "candidate_contacts",
     "candidate_labels",
     "candidate_source",
     "create_candidate",
@@ -237,6 +247,7 @@ async def create_candidate(
         _set(keyring, index, candidate, field, getattr(body, field))
     session.add(candidate)
     await _flush(session)
+    await names.reindex(session, index, candidate.organisation_id, candidate.id, body.full_name)
     _emit(session, principal, CandidateCreated, candidate, [f for f in _PERSONAL if getattr(body, f)])
     return await _present(session, keyring, candidate), True
 
@@ -289,11 +300,120 @@ async def get_candidate(
     return view
 
 
-async def list_candidates(
-    session: AsyncSession, principal: Principal, params: PageParams, *, keyring: KeyRing
+#: Key of ``Context.extra`` under which the context owning applications declares
+#: ``candidate_ids_with_application(session, *, job_id=, stage=) -> list[UUID]``: how the list filters by
+#: job and stage without this context knowing the pipeline (which builds on it, not the reverse).
+APPLICATION_FILTER = "candidates.application_filter"
+ApplicationFilter = Callable[..., Awaitable[list[uuid.UUID]]]
+
+
+def _application_filter() -> ApplicationFilter:
+    for context in discover():
+        found = context.extra.get(APPLICATION_FILTER)
+        if found is not None:
+            return cast(ApplicationFilter, found)
+    raise RuntimeError("no context declares the candidates' application filter")
+
+
+@dataclass(frozen=True)
+class CandidateQuery:
+    """The filters of GET /v1/candidates in clear; the service turns them into blind indexes."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    tag: str | None = None
+    source: str | None = None
+    job_id: uuid.UUID | None = None
+    stage: str | None = None
+
+
+def _where(query: CandidateQuery, index: BlindIndex) -> repository.CandidateFilter:
+    email_index = phone_index = None
+    if query.email is not None:
+        try:
+            email_index = index.email(query.email)
+        except ValueError as exc:
+            raise _problem("email", f"email is not a valid address: {exc}.") from exc
+    if query.phone is not None:
+        try:
+            phone_index = phones.phone_index(index, query.phone)
+        except ValueError as exc:
+            raise _problem("phone", f"phone is not a valid number: {exc}.") from exc
+    name_tokens: tuple[str, ...] = ()
+    if query.name is not None:
+        name_tokens = tuple(dict.fromkeys(names.tokens(index, query.name)))
+        if not name_tokens:
+            raise _problem("name", "name needs at least one letter or digit.")
+    return repository.CandidateFilter(
+        email_index=email_index,
+        phone_index=phone_index,
+        name_tokens=name_tokens,
+        tag=query.tag,
+        source=query.source,
+    )
+
+
+def _name_page(
+    rows: list[CandidateView], params: PageParams, sorting: Sorting, keyring: KeyRing
 ) -> tuple[list[CandidateView], str | None]:
-    rows, cursor = page_of(await repository.list_candidates(session, params), params)
-    views = [_view(keyring, row) for row in rows]
+    """sort=name: order decrypted candidates by folded name then id; the cursor's name is sealed."""
+
+    def key(view: CandidateView) -> tuple[str, str]:
+        return names.fold(view.full_name), str(view.id)
+
+    ordered = sorted(rows, key=key, reverse=sorting.descending)
+    if sorting.after is not None:
+        sealed, last_id = sorting.after
+        try:
+            last = (keyring.decrypt(str(sealed), context=_NAME_CURSOR), str(last_id))
+        except (PiiError, ValueError) as exc:
+            raise BadRequest("The cursor is malformed; use next_cursor from a previous page.") from exc
+        ordered = [v for v in ordered if (key(v) < last if sorting.descending else key(v) > last)]
+    return sorted_page_of(
+        ordered,
+        params,
+        sorting,
+        lambda view: keyring.encrypt(names.fold(view.full_name), context=_NAME_CURSOR),
+    )
+
+
+_NAME_CURSOR = "candidate-list:name-cursor"
+
+
+async def list_candidates(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    keyring: KeyRing,
+    index: BlindIndex | None = None,
+    query: CandidateQuery | None = None,
+    sorting: Sorting | None = None,
+) -> tuple[list[CandidateView], str | None]:
+    """A page of candidates, filtered and sorted (ADR 0016 for name search and sort=name)."""
+    query = query or CandidateQuery()
+    where = _where(query, index) if index is not None else repository.CandidateFilter()
+    if query.job_id is not None or query.stage is not None:
+        ids = await _application_filter()(session, job_id=query.job_id, stage=query.stage)
+        where = dataclasses.replace(where, ids=tuple(ids))
+    if sorting is not None and sorting.key == "name":
+        found = await repository.all_candidates(session, where, names.NAME_SORT_LIMIT + 1)
+        if len(found) > names.NAME_SORT_LIMIT:
+            raise _problem(
+                "sort",
+                f"sort=name orders at most {names.NAME_SORT_LIMIT} candidates; narrow the list "
+                "with filters or sort by created or updated.",
+            )
+        views, cursor = _name_page([_view(keyring, row) for row in found], params, sorting, keyring)
+    elif sorting is not None:
+        rows = await repository.list_candidates(session, params, where, sorting)
+        column = repository.SORT_COLUMNS[sorting.key].key
+        found_rows, cursor = sorted_page_of(rows, params, sorting, lambda c: getattr(c, column))
+        views = [_view(keyring, row) for row in found_rows]
+    else:
+        rows, cursor = page_of(await repository.list_candidates(session, params, where), params)
+        views = [_view(keyring, row) for row in rows]
     audit.record(
         session,
         actor=principal.actor,
@@ -344,6 +464,8 @@ async def update_candidate(
     if not changed:
         _viewed(session, principal, candidate.id)
         return await _present(session, keyring, candidate)  # nothing changed: no new version, no event
+    if "full_name" in changed:
+        await names.reindex(session, index, candidate.organisation_id, candidate.id, sent["full_name"])
     candidate.version += 1
     await _flush(session)
     _emit(session, principal, CandidateUpdated, candidate, changed)
@@ -400,6 +522,7 @@ async def merge_candidates(
         changed.append("source_details")
 
     await _move_belongings(session, target.id, duplicate.id)
+    await names.drop(session, duplicate.id)  # the merged-away name is no longer findable
     await session.delete(duplicate)
     target.version += 1
     await _flush(session)
