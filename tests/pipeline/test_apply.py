@@ -256,6 +256,19 @@ async def test_the_honeypot_answers_like_a_success_and_stores_nothing(
     assert await send_mail(app) == []  # and nothing is sent
 
 
+async def test_an_invalid_application_is_refused_even_with_the_honeypot_filled(
+    client: httpx.AsyncClient, app: FastAPI, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    # Found by schemathesis: the trap answered 202 to a body the document says is invalid.
+    job = await open_job(client, app, tenant)
+    form = apply_form(phone={"not": "a phone"})
+    form["files"].append(("website", (None, "http://spam.example", "text/plain")))
+    response = await client.post(f"/v1/board/postings/{job['id']}/applications", **form)
+    assert_problem(response, 422)
+    assert any(error["field"] == "phone" for error in response.json()["errors"])
+    assert await count(sessionmaker, Application) == 0
+
+
 async def test_applications_are_rate_limited_per_client_address(
     client: httpx.AsyncClient, app: FastAPI, tenant: Tenant
 ) -> None:

@@ -207,7 +207,7 @@ async def test_applying_with_a_pdf_resume_creates_an_application_the_api_shows(
     assert (person["full_name"], person["email"], person["phone"]) == (
         "Grace Applicant",
         "grace@example.com",
-        "+49 30 5550000",
+        "+49305550000",  # stored in E.164
     )
     # The link e-mailed to the applicant is the API's status link too.
     token = status_token(await send_mail(app), "grace@example.com")

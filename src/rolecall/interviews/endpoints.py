@@ -7,10 +7,10 @@ candidate, so every response here is ``Cache-Control: no-store``.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import AwareDatetime
 
 from rolecall.interviews import scorecards, service
 from rolecall.interviews.auth import InterviewsRead, InterviewsWrite, ScorecardsSummaryRead, ScorecardsWrite
@@ -18,18 +18,23 @@ from rolecall.interviews.models import Interview
 from rolecall.interviews.repository import InterviewFilter
 from rolecall.interviews.schemas import (
     InterviewCreate,
+    InterviewListItem,
     InterviewOut,
+    InterviewStatus,
     InterviewUpdate,
     ScorecardList,
     ScorecardOut,
     ScorecardSummary,
     ScorecardUpdate,
 )
+from rolecall.pipeline import service as pipeline
 from rolecall.platform import ics
+from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
 from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.strict import IsoDateTime
 
 router = APIRouter(prefix="/v1", tags=["interviews"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -74,24 +79,71 @@ async def schedule_interview(
     return _out(interview, response)
 
 
-@router.get("/interviews", response_model=Page[InterviewOut], summary="Interviews (interviewers: their own)")
+InterviewSort = Literal["scheduled", "-scheduled", "created", "-created"]
+_SORT_KINDS: dict[str, type] = {"scheduled": datetime, "created": datetime}
+
+
+@router.get(
+    "/interviews", response_model=Page[InterviewListItem], summary="Interviews (interviewers: their own)"
+)
 async def list_interviews(
     principal: InterviewsRead,
     session: DbSession,
     paging: Paging,
+    request: Request,
     response: Response,
-    application_id: uuid.UUID | None = None,
-    interviewer_id: uuid.UUID | None = None,
-    starts_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Starts at or after")
+    application: Annotated[uuid.UUID | None, Query(description="Interviews of this application")] = None,
+    interviewer: Annotated[uuid.UUID | None, Query(description="Interviews this user conducts")] = None,
+    status: InterviewStatus | None = None,
+    job: Annotated[uuid.UUID | None, Query(description="Interviews for this job")] = None,
+    scheduled_after: Annotated[IsoDateTime | None, Query(description="Starts at or after")] = None,
+    scheduled_before: Annotated[IsoDateTime | None, Query(description="Starts before")] = None,
+    sort: Annotated[
+        InterviewSort | None, Query(description="scheduled or created; a leading - for descending")
     ] = None,
-    starts_before: Annotated[AwareDatetime | None, Query(alias="to", description="Starts before")] = None,
-) -> Page[InterviewOut]:
-    where = InterviewFilter(application_id, interviewer_id, starts_from, starts_before)
-    rows, cursor = await service.list_interviews(session, principal, where, paging)
+    application_id: Annotated[uuid.UUID | None, Query(description="Older spelling of application")] = None,
+    interviewer_id: Annotated[uuid.UUID | None, Query(description="Older spelling of interviewer")] = None,
+    starts_from: Annotated[
+        IsoDateTime | None, Query(alias="from", description="Older spelling of scheduled_after")
+    ] = None,
+    starts_before: Annotated[
+        IsoDateTime | None, Query(alias="to", description="Older spelling of scheduled_before")
+    ] = None,
+) -> Page[InterviewListItem]:
+    sorting = sorts.parse(sort, request.query_params.get("cursor"), paging, _SORT_KINDS)
+    where = InterviewFilter(
+        application_id=application or application_id,
+        interviewer_id=interviewer or interviewer_id,
+        starts_from=scheduled_after or starts_from,
+        starts_before=scheduled_before or starts_before,
+        status=status,
+        job_id=job,
+    )
+    before_field = "scheduled_before" if scheduled_before is not None else "to"
+    rows, cursor = await service.list_interviews(
+        session, principal, where, paging, sorting, before_field=before_field
+    )
+    shown = await pipeline.display_fields(
+        session,
+        principal,
+        candidate_ids=[row.candidate_id for row in rows],
+        job_ids={row.job_id for row in rows},
+        keyring=_keyring(request),
+        purpose="interviews list",
+    )
     no_store(response)
-    return Page[InterviewOut](
-        items=[_model(row) for row in rows], next_cursor=cursor, next_updated_since=paging.next_updated_since
+    items = [
+        InterviewListItem.model_validate(
+            {
+                **_model(row).model_dump(),
+                "candidate_name": shown.candidate_names.get(row.candidate_id),
+                "job_title": shown.job_titles.get(row.job_id),
+            }
+        )
+        for row in rows
+    ]
+    return Page[InterviewListItem](
+        items=items, next_cursor=cursor, next_updated_since=paging.next_updated_since
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.interviews.models import Interview, Scorecard
 from rolecall.platform.pagination import PageParams, paginate_by_id
+from rolecall.platform.sorting import Sorting, paginate_sorted
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class InterviewFilter:
     interviewer_id: uuid.UUID | None = None
     starts_from: datetime | None = None
     starts_before: datetime | None = None
+    status: str | None = None
+    job_id: uuid.UUID | None = None
+
+
+SORT_COLUMNS = {"scheduled": Interview.starts_at, "created": Interview.created_at}
 
 
 async def get_interview(session: AsyncSession, interview_id: uuid.UUID) -> Interview | None:
@@ -28,11 +34,15 @@ async def get_interview(session: AsyncSession, interview_id: uuid.UUID) -> Inter
 
 
 async def list_interviews(
-    session: AsyncSession, where: InterviewFilter, params: PageParams
+    session: AsyncSession, where: InterviewFilter, params: PageParams, sorting: Sorting | None = None
 ) -> Sequence[Interview]:
     stmt = select(Interview)
     if where.application_id is not None:
         stmt = stmt.where(Interview.application_id == where.application_id)
+    if where.job_id is not None:
+        stmt = stmt.where(Interview.job_id == where.job_id)
+    if where.status is not None:
+        stmt = stmt.where(Interview.status == where.status)
     if where.interviewer_id is not None:
         # interviewer_ids is a JSON list of canonical UUID strings. Matching the quoted id in its text
         # works the same on SQLite and PostgreSQL (a JSON column keeps its text); a UUID holds no
@@ -42,7 +52,11 @@ async def list_interviews(
         stmt = stmt.where(Interview.starts_at >= where.starts_from)
     if where.starts_before is not None:
         stmt = stmt.where(Interview.starts_at < where.starts_before)
-    return (await session.scalars(paginate_by_id(stmt, Interview.id, params))).all()
+    if sorting is not None:
+        stmt = paginate_sorted(stmt, SORT_COLUMNS[sorting.key], Interview.id, sorting, params)
+    else:
+        stmt = paginate_by_id(stmt, Interview.id, params)
+    return (await session.scalars(stmt)).all()
 
 
 async def upcoming_of_application(

@@ -93,6 +93,15 @@ class InterviewOut(BaseModel):
     updated_at: datetime
 
 
+class InterviewListItem(InterviewOut):
+    """An interview in a list, with what a screen shows beside the ids (fetched once per page)."""
+
+    candidate_name: str | None = Field(
+        default=None, description="Only for callers holding candidates:read (the read is audited)"
+    )
+    job_title: str | None = None
+
+
 class Attribute(BaseModel):
     """One skill of the pinned role profile at the job's level, and this interviewer's rating of it."""
 

@@ -45,6 +45,7 @@ from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
+from rolecall.platform.sorting import Sorting, sorted_page_of
 
 ERASED_TITLE = "Interview"
 
@@ -87,15 +88,28 @@ async def get_interview(session: AsyncSession, principal: Principal, interview_i
 
 
 async def list_interviews(
-    session: AsyncSession, principal: Principal, where: InterviewFilter, params: PageParams
+    session: AsyncSession,
+    principal: Principal,
+    where: InterviewFilter,
+    params: PageParams,
+    sorting: Sorting | None = None,
+    *,
+    before_field: str = "to",
 ) -> tuple[list[Interview], str | None]:
+    """A page of interviews (an interviewer sees only their own); with ``sorting`` in that order.
+
+    ``before_field`` names the end of the date range in a 422, as the caller spelled it."""
     if where.starts_from and where.starts_before and where.starts_from >= where.starts_before:
-        raise _problem("to", "'to' must be later than 'from'.")
+        raise _problem(before_field, f"'{before_field}' must be later than the start of the range.")
     if only_own_interviews(principal):
         if where.interviewer_id not in (None, principal.subject_id):
             return [], None
         where = dataclasses.replace(where, interviewer_id=principal.subject_id)
-    return page_of(await repository.list_interviews(session, where, params), params)
+    rows = await repository.list_interviews(session, where, params, sorting)
+    if sorting is None:
+        return page_of(rows, params)
+    column = repository.SORT_COLUMNS[sorting.key].key
+    return sorted_page_of(rows, params, sorting, lambda row: getattr(row, column))
 
 
 # --- checks -------------------------------------------------------------------------------------

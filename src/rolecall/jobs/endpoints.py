@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from rolecall.jobs import service
 from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRead, JobsWrite, LibraryRead
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.posting import Format
+from rolecall.jobs.repository import JobFilter
 from rolecall.jobs.schemas import (
     DEFAULT_STAGES,
     CloseJob,
@@ -22,13 +24,17 @@ from rolecall.jobs.schemas import (
     JobStatus,
     JobUpdate,
 )
+from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.http import IfMatch, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.strict import IsoDateTime
 from rolecall.roles.library.schema import Level
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
 Paging = Annotated[PageParams, Depends(page_params)]
+JobSort = Literal["created", "-created", "updated", "-updated", "title", "-title"]
+_JOB_SORT_KINDS: dict[str, type] = {"created": datetime, "updated": datetime, "title": str}
 FormatQuery = Annotated[Format, Query(description="markdown, html (with JSON-LD) or json")]
 _DESCRIPTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/markdown": {}, "text/html": {}, "application/json": {}}}
@@ -87,12 +93,36 @@ async def update_job_settings(
 
 @router.get("/jobs", response_model=Page[JobOut])
 async def list_jobs(
+    request: Request,
     principal: JobsRead,
     session: DbSession,
     paging: Paging,
-    status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
+    status_filter: Annotated[
+        list[JobStatus] | None, Query(alias="status", description="Repeat for several statuses")
+    ] = None,
+    department: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    hiring_team_member: Annotated[
+        uuid.UUID | None, Query(description="Only jobs whose hiring team includes this user id")
+    ] = None,
+    created_after: Annotated[IsoDateTime | None, Query(description="Created at or after")] = None,
+    created_before: Annotated[IsoDateTime | None, Query(description="Created before")] = None,
+    updated_after: Annotated[IsoDateTime | None, Query(description="Last changed at or after")] = None,
+    updated_before: Annotated[IsoDateTime | None, Query(description="Last changed before")] = None,
+    sort: Annotated[
+        JobSort | None, Query(description="created, updated or title; a leading - sorts descending")
+    ] = None,
 ) -> Page[JobOut]:
-    jobs, cursor = await service.list_jobs(session, principal, paging, status_filter)
+    where = JobFilter(
+        statuses=tuple(status_filter or ()),
+        department=department,
+        hiring_team_member=hiring_team_member,
+        created_after=created_after,
+        created_before=created_before,
+        updated_after=updated_after,
+        updated_before=updated_before,
+    )
+    sorting = sorts.parse(sort, request.query_params.get("cursor"), paging, _JOB_SORT_KINDS)
+    jobs, cursor = await service.list_jobs(session, principal, paging, where=where, sorting=sorting)
     settings = await service.get_settings(session, principal)
     return Page[JobOut](
         items=[JobOut.model_validate(service.job_out(j, settings)) for j in jobs],

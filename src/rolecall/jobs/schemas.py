@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from rolecall.jobs.description import CountryCode, TimeZone
+from rolecall.platform.iso import CurrencyCode
 from rolecall.roles.library.schema import Level
 
 EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
@@ -38,7 +39,7 @@ SalaryPeriod = Literal["year", "month", "hour"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # The renderer's own types: a job that saves is a job that renders.
 Country = CountryCode
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = CurrencyCode  # ISO 4217, checked against pycountry's table
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -206,6 +207,22 @@ class _JobFields(_Body):
 
 
 class JobCreate(_JobFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Senior Backend Engineer",
+                    "role_profile_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "level": "lead",
+                    "department": "Engineering",
+                    "work_arrangement": "hybrid",
+                    "locations": [{"city": "Berlin", "country": "DE"}],
+                    "salary": {"min": 110000, "max": 150000, "currency": "EUR"},
+                }
+            ]
+        }
+    )
+
     role_profile_id: uuid.UUID
     profile_version: int | None = Field(default=None, ge=1, description="Defaults to the latest version")
     level: Level

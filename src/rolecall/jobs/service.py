@@ -7,10 +7,12 @@ writes a ``job.*`` event carrying the job and, while it is open, its public post
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,6 +33,7 @@ from rolecall.jobs.events import (
     JobUpdated,
 )
 from rolecall.jobs.models import Job, JobSettings
+from rolecall.jobs.repository import JobFilter
 from rolecall.jobs.schemas import (
     DEFAULT_STAGES,
     Branding,
@@ -48,6 +51,7 @@ from rolecall.platform.errors import Conflict, NotFound, Unprocessable
 from rolecall.platform.events.outbox import emit
 from rolecall.platform.http import check_if_match
 from rolecall.platform.pagination import PageParams, page_of
+from rolecall.platform.sorting import Sorting, sorted_page_of
 from rolecall.roles import service as roles
 from rolecall.roles.library.schema import RoleProfile, SalaryBand
 
@@ -287,9 +291,50 @@ async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID
 
 
 async def list_jobs(
-    session: AsyncSession, principal: Principal, params: PageParams, status: str | None
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    status: str | None = None,
+    *,
+    where: JobFilter | None = None,
+    sorting: Sorting | None = None,
 ) -> tuple[list[Job], str | None]:
-    return page_of(await repository.list_jobs(session, params, status), params)
+    """A page of jobs; ``status`` is the single-status shorthand the staff pages use.
+
+    With ``sorting`` the page follows that order and its cursor carries the sort value
+    (:mod:`rolecall.platform.sorting`); without it, the id order of every list.
+    """
+    where = where or JobFilter()
+    if status is not None:
+        where = dataclasses.replace(where, statuses=(status,))
+    if where.created_after and where.created_before and where.created_after >= where.created_before:
+        raise _problem("created_before", "created_before must be later than created_after.")
+    if where.updated_after and where.updated_before and where.updated_after >= where.updated_before:
+        raise _problem("updated_before", "updated_before must be later than updated_after.")
+    rows = await repository.list_jobs(session, params, where, sorting)
+    if sorting is None:
+        return page_of(rows, params)
+    column = repository.SORT_COLUMNS[sorting.key].key
+    return sorted_page_of(rows, params, sorting, lambda job: getattr(job, column))
+
+
+async def job_ids_with_team_member(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Ids of the organisation's jobs whose hiring team includes this user, for other contexts'
+    "my jobs" filters (applications, interviews) that must not read the jobs table themselves."""
+    return await repository.job_ids_with_team_member(session, user_id)
+
+
+async def job_titles(
+    session: AsyncSession, principal: Principal, job_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Titles of many jobs in one query, for reports that name jobs (analytics, exports).
+
+    Ids of unknown jobs (or another organisation's) are simply absent from the answer.
+    """
+    wanted = set(job_ids)
+    return await repository.job_titles(session, wanted) if wanted else {}
 
 
 async def _pinned(session: AsyncSession, job: Job) -> RoleProfile:

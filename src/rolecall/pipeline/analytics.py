@@ -374,7 +374,8 @@ async def job_funnel(
     def by_name(stage: str, _stage_type: str) -> str | None:
         return stage if stage in names else None
 
-    return funnel(await load_trails(session, principal, period, job_id), steps, by_name, period, job_id)
+    report = funnel(await load_trails(session, principal, period, job_id), steps, by_name, period, job_id)
+    return report.model_copy(update={"job_title": job.title})
 
 
 async def organisation_funnel(
@@ -382,7 +383,14 @@ async def organisation_funnel(
 ) -> Funnel:
     """The funnel over stage types, across every job (or one job, by type)."""
     steps = [Step(stage_type, stage_type) for stage_type in FUNNEL_TYPES]
-    return funnel(await load_trails(session, principal, period, job_id), steps, _by_type, period, job_id)
+    report = funnel(await load_trails(session, principal, period, job_id), steps, _by_type, period, job_id)
+    return report.model_copy(update={"job_title": await _title(session, principal, job_id)})
+
+
+async def _title(session: AsyncSession, principal: Principal, job_id: uuid.UUID | None) -> str | None:
+    if job_id is None:
+        return None
+    return (await jobs.job_titles(session, principal, [job_id])).get(job_id)
 
 
 async def time_to_hire_report(
@@ -392,7 +400,11 @@ async def time_to_hire_report(
     per_job: dict[uuid.UUID, list[Trail]] = defaultdict(list)
     for trail in trails:
         per_job[trail.job_id].append(trail)
-    rows = [JobTimeToHire(job_id=job, **time_to_hire(group).model_dump()) for job, group in per_job.items()]
+    titles = await jobs.job_titles(session, principal, per_job)  # one batched lookup for every row
+    rows = [
+        JobTimeToHire(job_id=job, job_title=titles.get(job), **time_to_hire(group).model_dump())
+        for job, group in per_job.items()
+    ]
     overall = time_to_hire(trails)
     return TimeToHireReport(
         **overall.model_dump(),
@@ -404,4 +416,5 @@ async def time_to_hire_report(
 async def source_report(
     session: AsyncSession, principal: Principal, period: Period, job_id: uuid.UUID | None = None
 ) -> SourceReport:
-    return sources(await load_trails(session, principal, period, job_id), period, job_id)
+    report = sources(await load_trails(session, principal, period, job_id), period, job_id)
+    return report.model_copy(update={"job_title": await _title(session, principal, job_id)})

@@ -1,6 +1,6 @@
 """Response documents of the pipeline analytics routes.
 
-Every report carries counts, stage names, reject-reason codes and ids only: nothing in it
+Every report carries counts, stage names, reject-reason codes, job ids and titles only: nothing in it
 describes a person, so reports can be exported and shared like any other management figure.
 Durations are medians and 90th percentiles (linear interpolation, as SQL's ``percentile_cont``);
 a statistic over no data is ``null``, never zero, so "nobody was hired" and "hired instantly"
@@ -65,10 +65,14 @@ class TimeToHire(_Out):
 
 class JobTimeToHire(TimeToHire):
     job_id: uuid.UUID
+    job_title: str | None = Field(
+        default=None, description="The job's title, so a report reads without a lookup"
+    )
 
 
 class Funnel(_Out):
     job_id: uuid.UUID | None
+    job_title: str | None = Field(default=None, description="The job's title (null when no job is given)")
     period: Period
     applications: int
     stages: list[FunnelStage]
@@ -96,4 +100,5 @@ class SourceRow(_Out):
 class SourceReport(_Out):
     period: Period
     job_id: uuid.UUID | None
+    job_title: str | None = Field(default=None, description="The job's title (null when no job is given)")
     sources: list[SourceRow]

@@ -8,11 +8,13 @@ into 412 instead of a lost update.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from rolecall.candidates import service as candidates
+from rolecall.jobs import service as jobs
 from rolecall.pipeline import bulk, service
 from rolecall.pipeline.auth import (
     ApplicationsRead,
@@ -25,6 +27,7 @@ from rolecall.pipeline.schemas import (
     AllowedActions,
     ApplicationCreate,
     ApplicationDetail,
+    ApplicationListItem,
     ApplicationOut,
     ApplicationStatus,
     BulkAction,
@@ -33,12 +36,15 @@ from rolecall.pipeline.schemas import (
     PipelineSettingsOut,
     PipelineSettingsUpdate,
     RejectApplication,
+    Source,
     TransitionOut,
 )
+from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession
 from rolecall.platform.http import IfMatch, no_store, set_etag
 from rolecall.platform.http import pii_keyring as _keyring
 from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.strict import IsoDateTime
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -86,23 +92,72 @@ async def create_application(
     return _out(application, response)
 
 
-@router.get("/applications", response_model=Page[ApplicationOut])
+ApplicationSort = Literal["applied", "-applied", "updated", "-updated", "last_activity", "-last_activity"]
+_SORT_KINDS: dict[str, type] = {"applied": datetime, "updated": datetime, "last_activity": datetime}
+
+
+@router.get("/applications", response_model=Page[ApplicationListItem])
 async def list_applications(
+    request: Request,
     principal: ApplicationsRead,
     session: DbSession,
     paging: Paging,
-    job_id: uuid.UUID | None = None,
-    candidate_id: uuid.UUID | None = None,
+    response: Response,
+    job: Annotated[uuid.UUID | None, Query(description="Applications to this job")] = None,
+    candidate: Annotated[uuid.UUID | None, Query(description="Applications of this candidate")] = None,
+    job_id: Annotated[uuid.UUID | None, Query(description="Older spelling of job")] = None,
+    candidate_id: Annotated[uuid.UUID | None, Query(description="Older spelling of candidate")] = None,
     status: ApplicationStatus | None = None,
-    stage: Annotated[str | None, Query(max_length=200)] = None,
-) -> Page[ApplicationOut]:
+    stage: Annotated[str | None, Query(min_length=1, max_length=200, description="Stage, any case")] = None,
+    source: Source | None = None,
+    hiring_team_member: Annotated[
+        uuid.UUID | None,
+        Query(description="Only applications to jobs whose hiring team includes this user id"),
+    ] = None,
+    applied_after: Annotated[IsoDateTime | None, Query(description="Applied at or after")] = None,
+    applied_before: Annotated[IsoDateTime | None, Query(description="Applied before")] = None,
+    sort: Annotated[
+        ApplicationSort | None,
+        Query(description="applied, updated or last_activity; a leading - sorts descending"),
+    ] = None,
+) -> Page[ApplicationListItem]:
+    sorting = sorts.parse(sort, request.query_params.get("cursor"), paging, _SORT_KINDS)
+    job_ids = None
+    if hiring_team_member is not None:
+        job_ids = await jobs.job_ids_with_team_member(session, principal, hiring_team_member)
     rows, cursor = await service.list_applications(
-        session, paging, job_id=job_id, candidate_id=candidate_id, status=status, stage=stage
+        session,
+        paging,
+        sorting=sorting,
+        job_id=job or job_id,
+        candidate_id=candidate or candidate_id,
+        status=status,
+        stage=stage,
+        source=source,
+        job_ids=job_ids,
+        applied_after=applied_after,
+        applied_before=applied_before,
     )
-    return Page[ApplicationOut](
-        items=[ApplicationOut.model_validate(r) for r in rows],
-        next_cursor=cursor,
-        next_updated_since=paging.next_updated_since,
+    shown = await service.display_fields(
+        session,
+        principal,
+        candidate_ids=[row.candidate_id for row in rows],
+        job_ids=[row.job_id for row in rows],
+        keyring=_keyring(request),
+        purpose="applications list",
+    )
+    no_store(response)  # may carry candidates' names
+    items = [
+        ApplicationListItem.model_validate(row).model_copy(
+            update={
+                "candidate_name": shown.candidate_names.get(row.candidate_id),
+                "job_title": shown.job_titles.get(row.job_id),
+            }
+        )
+        for row in rows
+    ]
+    return Page[ApplicationListItem](
+        items=items, next_cursor=cursor, next_updated_since=paging.next_updated_since
     )
 
 
@@ -120,7 +175,7 @@ async def ranking(
     return [ApplicationOut.model_validate(r) for r in await service.ranked(session, principal, job_id, limit)]
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationDetail)
+@router.get("/applications/{application_id:uuid}", response_model=ApplicationDetail)
 async def read_application(
     application_id: uuid.UUID,
     principal: ApplicationsRead,

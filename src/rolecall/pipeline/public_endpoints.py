@@ -32,6 +32,7 @@ from rolecall.pipeline.schemas import ApplicationForm, ApplicationStatusOut, App
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import BadRequest, Unprocessable
 from rolecall.platform.http import no_store
+from rolecall.platform.openapi import model_schema
 from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited, rate_limit_responses
 
 router = APIRouter(prefix="/v1", tags=["applying"], dependencies=[PUBLIC], route_class=RateLimitedRoute)
@@ -40,6 +41,55 @@ THANKS = (
     "it; keep that e-mail."
 )
 RECEIVED = ApplyResult(status="received", message=THANKS)
+
+# The apply route reads its multipart form itself (files of questions known only at run time), so
+# its body is declared here for the published contract: a client generated from it can apply.
+_APPLY_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["application"],
+                "properties": {
+                    "application": {
+                        **model_schema(PublicApplication),
+                        "description": "The application, as a JSON part (Content-Type: application/json)",
+                    },
+                    "resume": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The resume: PDF, DOCX or plain text (recognised by content)",
+                    },
+                    intake.HONEYPOT: {
+                        "type": "string",
+                        "description": "Leave empty: a honeypot that people never see",
+                    },
+                },
+                "patternProperties": {
+                    f"^{intake.FILE_PREFIX}[A-Za-z0-9_-]+$": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The file answering the form's file question of that key",
+                    }
+                },
+                # For generators that read no patternProperties: further parts are files too.
+                "additionalProperties": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": f"{intake.FILE_PREFIX}<question key>: a file question's answer",
+                },
+            },
+            "encoding": {
+                "application": {"contentType": "application/json"},
+                "resume": {
+                    "contentType": "application/pdf, "
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document, text/plain"
+                },
+            },
+        }
+    },
+}
 
 
 @router.get(
@@ -62,6 +112,7 @@ async def application_form(posting_id: uuid.UUID, session: DbSession) -> Applica
         "was refused as a bot; the status link is e-mailed to the address given."
     ),
     responses=rate_limit_responses(),
+    openapi_extra={"requestBody": _APPLY_BODY},
 )
 async def apply(
     posting_id: uuid.UUID, request: Request, session: DbSession, response: Response
@@ -71,8 +122,6 @@ async def apply(
         raise BadRequest("Send the application as multipart/form-data with an 'application' JSON part.")
     form = await request.form(max_files=intake.MAX_FORM_FILES, max_fields=20)
     no_store(response)
-    if intake.is_bot(form, posting_id):
-        return RECEIVED
     raw = form.get("application")
     if not isinstance(raw, str):
         raise Unprocessable(
@@ -90,6 +139,10 @@ async def apply(
         raise Unprocessable(
             "The application has problems; nothing was saved.", extra={"errors": intake.problems(exc)}
         ) from exc
+    # The honeypot is looked at only once the application is valid: an invalid one gets its 422
+    # whoever sent it, as the contract says, and a bot cannot tell the trap from a real submission.
+    if intake.is_bot(form, posting_id):
+        return RECEIVED
     await intake.submit(request, session, posting_id, body, form)
     return RECEIVED
 

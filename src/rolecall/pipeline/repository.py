@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.pipeline.models import Application, ApplicationTransition, PipelineSettings
 from rolecall.platform.pagination import PageParams, paginate_by_id
+from rolecall.platform.sorting import Sorting, paginate_sorted
 from rolecall.platform.tenancy import all_tenants
 
 
@@ -45,6 +46,13 @@ async def by_status_token(session: AsyncSession, token_hash: str) -> Application
     return (await session.scalars(stmt)).first()
 
 
+SORT_COLUMNS = {
+    "applied": Application.created_at,
+    "updated": Application.updated_at,
+    "last_activity": Application.last_activity_at,
+}
+
+
 async def list_applications(
     session: AsyncSession,
     params: PageParams,
@@ -53,7 +61,13 @@ async def list_applications(
     candidate_id: uuid.UUID | None = None,
     status: str | None = None,
     stage: str | None = None,
+    source: str | None = None,
+    job_ids: Collection[uuid.UUID] | None = None,
+    applied_after: datetime | None = None,
+    applied_before: datetime | None = None,
+    sorting: Sorting | None = None,
 ) -> Sequence[Application]:
+    """``job_ids``: only applications to these jobs (the hiring-team filter; empty finds nothing)."""
     stmt = select(Application).where(Application.merged_into_id.is_(None))
     if job_id is not None:
         stmt = stmt.where(Application.job_id == job_id)
@@ -63,7 +77,19 @@ async def list_applications(
         stmt = stmt.where(Application.status == status)
     if stage is not None:
         stmt = stmt.where(func.lower(Application.stage) == stage.lower())
-    return (await session.scalars(paginate_by_id(stmt, Application.id, params))).all()
+    if source is not None:
+        stmt = stmt.where(Application.source == source)
+    if job_ids is not None:
+        stmt = stmt.where(Application.job_id.in_(list(job_ids)))
+    if applied_after is not None:
+        stmt = stmt.where(Application.created_at >= applied_after)
+    if applied_before is not None:
+        stmt = stmt.where(Application.created_at < applied_before)
+    if sorting is not None:
+        stmt = paginate_sorted(stmt, SORT_COLUMNS[sorting.key], Application.id, sorting, params)
+    else:
+        stmt = paginate_by_id(stmt, Application.id, params)
+    return (await session.scalars(stmt)).all()
 
 
 async def ranked_for_job(session: AsyncSession, job_id: uuid.UUID, limit: int) -> Sequence[Application]:

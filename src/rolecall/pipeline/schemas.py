@@ -39,12 +39,26 @@ class _Body(BaseModel):
 class ApplicationCreate(_Body):
     """A recruiter adds an existing candidate to a job (sourced, referred or entered by hand)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "candidate_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "job_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "source": "referral",
+                }
+            ]
+        }
+    )
+
     candidate_id: uuid.UUID
     job_id: uuid.UUID
     source: Source | None = None  # default: the candidate's own source
 
 
 class MoveApplication(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"stage": "Technical interview"}]})
+
     stage: StageName
 
 
@@ -104,6 +118,15 @@ class ApplicationOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ApplicationListItem(ApplicationOut):
+    """An application in a list, with what a screen shows beside the ids (fetched once per page)."""
+
+    candidate_name: str | None = Field(
+        default=None, description="Only for callers holding candidates:read (the read is audited)"
+    )
+    job_title: str | None = None
 
 
 class ApplicationDetail(ApplicationOut):
@@ -189,6 +212,24 @@ class Consent(_Body):
 
 class PublicApplication(_Body):
     """The ``application`` part of the multipart apply request, as JSON."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Ada Lovelace",
+                    "email": "ada@example.com",
+                    "phone": "+44 20 7946 0958",
+                    "links": ["https://example.com/ada"],
+                    "location": "London",
+                    "years_experience": 6,
+                    "answers": {"notice_period": "One month"},
+                    "consent": {"given": True, "text_version": "1"},
+                    "tracking": {"utm_source": "newsletter"},
+                }
+            ]
+        }
+    )
 
     full_name: PublicName
     email: EmailStr

@@ -9,6 +9,7 @@ loses nothing. Services never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,20 +55,23 @@ from rolecall.pipeline.scoring import rescore_for_resume
 from rolecall.pipeline.settings import get_settings, update_settings
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
-from rolecall.platform.errors import Conflict
+from rolecall.platform.errors import Conflict, Unprocessable
 from rolecall.platform.http import check_if_match
 from rolecall.platform.ids import new_id
 from rolecall.platform.pagination import PageParams, page_of
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.sorting import Sorting, sorted_page_of
 
 # The published surface other contexts and this context's routes use.
 __all__ = [
     "SEALED_COLUMNS",
     "ApplicationFacts",
+    "DisplayFields",
     "add_application",
     "allowed_actions",
     "application_facts",
     "candidate_applications",
+    "display_fields",
     "erase_candidate",
     "export_candidate",
     "facts",
@@ -107,10 +111,52 @@ async def read_application(
 
 
 async def list_applications(
-    session: AsyncSession, params: PageParams, **filters: Any
+    session: AsyncSession, params: PageParams, *, sorting: Sorting | None = None, **filters: Any
 ) -> tuple[list[Application], str | None]:
-    rows = await repository.list_applications(session, params, **filters)
-    return page_of(rows, params)
+    """A page of applications; with ``sorting`` in that order, its cursor carrying the sort value."""
+    after, before = filters.get("applied_after"), filters.get("applied_before")
+    if after is not None and before is not None and after >= before:
+        message = "applied_before must be later than applied_after."
+        raise Unprocessable(message, extra={"errors": [{"field": "applied_before", "message": message}]})
+    rows = await repository.list_applications(session, params, sorting=sorting, **filters)
+    if sorting is None:
+        return page_of(rows, params)
+    column = repository.SORT_COLUMNS[sorting.key].key
+    return sorted_page_of(rows, params, sorting, lambda row: getattr(row, column))
+
+
+# Seeing a candidate's name is reading their personal data: only with this scope, and audited.
+CANDIDATE_NAMES_SCOPE = "candidates:read"
+
+
+@dataclass(frozen=True)
+class DisplayFields:
+    """What a list screen shows beside ids, fetched once per page (no call per row)."""
+
+    candidate_names: dict[uuid.UUID, str]
+    job_titles: dict[uuid.UUID, str]
+
+
+async def display_fields(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    candidate_ids: Iterable[uuid.UUID],
+    job_ids: Iterable[uuid.UUID],
+    keyring: KeyRing,
+    purpose: str,
+) -> DisplayFields:
+    """Job titles for anyone who may read the list; candidate names only for callers holding
+    ``candidates:read``, read in one batch that the candidates context audits (``purpose`` names
+    the list). Interviews use this too, so they reach names through the pipeline's service."""
+    titles = await jobs.job_titles(session, principal, job_ids)
+    names: dict[uuid.UUID, str] = {}
+    if CANDIDATE_NAMES_SCOPE in principal.scopes:
+        labels = await candidates.candidate_labels(
+            session, principal, candidate_ids, keyring=keyring, purpose=purpose
+        )
+        names = {candidate_id: label.full_name for candidate_id, label in labels.items()}
+    return DisplayFields(candidate_names=names, job_titles=titles)
 
 
 async def ranked(
@@ -382,6 +428,21 @@ async def candidate_applications(session: AsyncSession, candidate_id: uuid.UUID)
     """A candidate's live applications, oldest first; 404 for a candidate not in this organisation."""
     await candidates.require_candidate(session, candidate_id)
     return [facts(row) for row in await repository.applications_where(session, candidate_id=candidate_id)]
+
+
+async def candidate_ids_with_application(
+    session: AsyncSession, *, job_id: uuid.UUID | None = None, stage: str | None = None
+) -> list[uuid.UUID]:
+    """Ids of candidates with a live application to ``job_id`` and/or in ``stage`` (any status), so
+    the candidates list can filter by job and stage without reading this context's tables. Declared
+    to the candidates context as its application filter (pipeline/context.py)."""
+    equal: dict[str, Any] = {}
+    if job_id is not None:
+        equal["job_id"] = job_id
+    if stage is not None:
+        equal["stage"] = stage
+    rows = await repository.applications_where(session, **equal)
+    return list(dict.fromkeys(row.candidate_id for row in rows))
 
 
 @dataclass(frozen=True)
