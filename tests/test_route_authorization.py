@@ -102,9 +102,25 @@ EXPECTED_PUBLIC_PAGES = {
     ("POST", "/assessments/{token}/answers/{position}"),
     ("POST", "/assessments/{token}/signals"),
     ("POST", "/assessments/{token}/submit"),
+    # The Greenhouse- and Lever-shaped careers boards (docs/compat.md): JSON routes kept out of the
+    # OpenAPI document because they follow those vendors' published contracts, not Rolecall's. The
+    # same live postings as /v1/board; applying checks the organisation's board key itself.
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/jobs"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/jobs/{job_id}"),
+    ("POST", "/compat/greenhouse/v1/boards/{board_slug}/jobs/{job_id}"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/departments"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/departments/{department_id}"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/offices"),
+    ("GET", "/compat/greenhouse/v1/boards/{board_slug}/offices/{office_id}"),
+    ("GET", "/compat/lever/v0/postings/{board_slug}"),
+    ("GET", "/compat/lever/v0/postings/{board_slug}/{posting_id}"),
+    ("POST", "/compat/lever/v0/postings/{board_slug}/{posting_id}"),
 }
-# FastAPI's own documentation routes are plain Starlette routes, outside the dependency system.
-EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# The documentation routes (rolecall.platform.openapi) are plain Starlette routes, outside the
+# dependency system. There is no OAuth redirect page: the documented flows (password, client
+# credentials) use none.
+EXPECTED_FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/redoc"}
 
 
 @pytest.fixture(scope="module")

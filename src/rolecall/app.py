@@ -24,6 +24,9 @@ from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
 from rolecall.platform.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from rolecall.platform.openapi import install as install_openapi
+from rolecall.platform.query_params import QUERY_GUARD
+from rolecall.web import assets
 from rolecall.web.compression import PageGzipMiddleware
 from rolecall.web.errors import install_page_errors, server_error_page
 from rolecall.web.pages import router as web_pages
@@ -31,7 +34,8 @@ from rolecall.worker import BackgroundJobs
 
 # Routes that take files (multipart): they get ROLECALL_MAX_UPLOAD_BYTES instead of the JSON limit.
 UPLOAD_PATHS = re.compile(
-    r"/v1/board/postings/[^/]+/applications|/v1/candidates/[^/]+/files|/jobs/[^/]+/apply"
+    r"/v1/board/postings/[^/]+/applications|/v1/candidates/[^/]+/files|/v1/candidate-imports|/jobs/[^/]+/apply"
+    r"|/compat/greenhouse/v1/boards/[^/]+/jobs/[^/]+|/compat/lever/v0/postings/[^/]+/[^/]+"
 )
 
 DESCRIPTION = """
@@ -93,6 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # /docs and /redoc are served by rolecall.platform.openapi from vendored assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
+        # Unknown query parameters on API routes: a 400 listing the accepted ones (platform/query_params.py).
+        dependencies=[QUERY_GUARD],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -120,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for pages in context.pages:
             app.include_router(pages)
     install_page_errors(app)
+    install_openapi(app, asset_url=assets.url_for)
 
     # Added last runs first: request id and metrics wrap everything, then the size limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware)
@@ -131,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(PageGzipMiddleware)
     # CORS for the public read-only board API (GET /v1/board/..., the application form included).
-    app.add_middleware(ReadOnlyCorsMiddleware, origins=settings.cors_origins, paths=("/v1/board/",))
+    app.add_middleware(
+        ReadOnlyCorsMiddleware, origins=settings.cors_origins, paths=("/v1/board/", "/compat/")
+    )
     app.add_middleware(RequestContextMiddleware, error_page=server_error_page)
     return app

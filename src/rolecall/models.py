@@ -16,6 +16,7 @@ from rolecall.assessments.models import (
 from rolecall.audit.models import AuditEntry
 from rolecall.board.models import BoardPosting, BoardSearchDocument, BoardSearchFacet
 from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
+from rolecall.compat.models import BoardKey
 from rolecall.identity.models import (
     ApiClient,
     AuthSession,
@@ -56,6 +57,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "BoardKey",
     "BoardPosting",
     "BoardSearchDocument",
     "BoardSearchFacet",

@@ -46,7 +46,7 @@ async def test_export_holds_everything_about_the_person(
     candidate = document["candidate"]
     assert candidate["full_name"] == "export Fullname"
     assert candidate["email"] == person.email
-    assert candidate["phone"] == "+44 20 7946 0958"
+    assert candidate["phone"] == "+442079460958"  # stored in E.164
     assert candidate["links"] == ["https://export-links.example/profile"]
     assert candidate["location"] == "exportville"
     assert candidate["erased_at"] is None

@@ -76,8 +76,12 @@ class VersionSummary(BaseModel):
     note: str | None
 
 
-class VersionOut(VersionSummary):
+class RoleProfileVersionOut(VersionSummary):
     document: RoleProfile
+
+
+# The old name, for imports: the published schema is RoleProfileVersionOut (offers has a VersionOut too).
+VersionOut = RoleProfileVersionOut
 
 
 class PathStep(BaseModel):
