@@ -120,6 +120,15 @@ async def applications_where(
     return (await session.scalars(stmt.order_by(Application.id))).all()
 
 
+async def candidate_ids_where(session: AsyncSession, **equal: object) -> list[uuid.UUID]:
+    """Distinct candidate ids of the live applications matching ``equal``: the column alone, so a
+    filter over a large job does not load every application."""
+    stmt = select(Application.candidate_id).where(Application.merged_into_id.is_(None)).distinct()
+    for column, value in equal.items():
+        stmt = stmt.where(getattr(Application, column) == value)
+    return list((await session.scalars(stmt)).all())
+
+
 async def transitions(session: AsyncSession, application_id: uuid.UUID) -> Sequence[ApplicationTransition]:
     stmt = (
         select(ApplicationTransition)

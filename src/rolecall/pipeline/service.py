@@ -441,8 +441,7 @@ async def candidate_ids_with_application(
         equal["job_id"] = job_id
     if stage is not None:
         equal["stage"] = stage
-    rows = await repository.applications_where(session, **equal)
-    return list(dict.fromkeys(row.candidate_id for row in rows))
+    return await repository.candidate_ids_where(session, **equal)
 
 
 @dataclass(frozen=True)
