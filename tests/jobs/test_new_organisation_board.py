@@ -41,3 +41,18 @@ async def test_a_second_organisation_of_the_same_name_gets_its_own_board(
     assert sorted(slugs) == ["same-name", "same-name-2"]
     for slug in slugs:
         assert (await client.get(f"/v1/board/{slug}/postings")).status_code == 200
+
+
+async def test_the_worker_and_a_first_read_creating_the_settings_at_once_both_succeed(
+    app: FastAPI, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    # The live server's embedded worker and an admin's first GET /v1/job-settings raced to insert
+    # the row: the loser answered 500 (seen in the browser tests on PostgreSQL).
+    import asyncio
+
+    tenant = await create_tenant(client, sessionmaker, "Racing Co")
+    reads = [client.get("/v1/job-settings", headers=tenant.headers) for _ in range(4)]
+    answers = await asyncio.gather(deliver(app), *reads)
+    for answer in answers[1:]:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["board_slug"] == "racing-co"

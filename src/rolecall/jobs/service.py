@@ -116,27 +116,36 @@ def _slugify(name: str) -> str:
 
 async def get_settings(session: AsyncSession, principal: Principal) -> JobSettings:
     """The organisation's settings, created with defaults the first time anything needs them."""
-    settings = await repository.get_settings(session)
-    if settings is not None:
+    for _attempt in range(3):
+        settings = await repository.get_settings(session)
+        if settings is not None:
+            return settings
+        organisation = await identity.get_organisation(session, principal)
+        base = _slugify(organisation.name)
+        slug, n = base, 1
+        while slug in RESERVED_SLUGS or await repository.slug_taken(session, slug):
+            n += 1
+            slug = f"{base}-{n}"
+        settings = JobSettings(
+            organisation_id=principal.organisation_id,
+            board_slug=slug,
+            listed=True,
+            show_salary=True,
+            benefits=[],
+            template_overrides={},
+            version=1,
+        )
+        # Two transactions may create the row at once (the worker's handler for a new organisation
+        # and an admin's first read): the loser's insert fails in a savepoint, and it reads the
+        # winner's row (or, if only the slug collided, picks the next free one) instead of a 500.
+        try:
+            async with session.begin_nested():
+                session.add(settings)
+                await session.flush()
+        except IntegrityError:
+            continue
         return settings
-    organisation = await identity.get_organisation(session, principal)
-    base = _slugify(organisation.name)
-    slug, n = base, 1
-    while slug in RESERVED_SLUGS or await repository.slug_taken(session, slug):
-        n += 1
-        slug = f"{base}-{n}"
-    settings = JobSettings(
-        organisation_id=principal.organisation_id,
-        board_slug=slug,
-        listed=True,
-        show_salary=True,
-        benefits=[],
-        template_overrides={},
-        version=1,
-    )
-    session.add(settings)
-    await session.flush()
-    return settings
+    raise Conflict("The job settings are being created by another request; try again.")
 
 
 async def _stage_template(session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
