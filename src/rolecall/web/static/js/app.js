@@ -9,20 +9,33 @@
     var source = document.getElementById(button.getAttribute("data-copy"));
     if (!source) return;
     var text = "value" in source ? source.value : source.textContent;
-    var done = function () {
-      var status = document.getElementById(button.getAttribute("data-copy-status") || "");
-      if (status) status.textContent = "Copied to the clipboard.";
+    var status = document.getElementById(button.getAttribute("data-copy-status") || "");
+    var say = function (message) {
+      if (status) status.textContent = message;
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done);
-    } else {
+    // The selection fallback serves pages without the asynchronous clipboard and browsers that
+    // refuse it for a moment (a window that is not focused), so one click always gets an answer.
+    var copyBySelection = function () {
       var area = document.createElement("textarea");
       area.value = text;
+      area.setAttribute("readonly", "");
       document.body.appendChild(area);
       area.select();
-      document.execCommand("copy");
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
       area.remove();
-      done();
+      say(copied ? "Copied to the clipboard." : "Could not copy: select the text and press Ctrl+C.");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        say("Copied to the clipboard.");
+      }, copyBySelection);
+    } else {
+      copyBySelection();
     }
   });
 
