@@ -58,8 +58,9 @@ def test_the_generator_previews_as_one_types_and_copies_the_markdown(page: Page,
     assert "**Salary:** USD 90,000 \u2013 110,000 per year" in copied
 
 
-
-def test_copy_still_answers_when_the_browser_refuses_the_async_clipboard(page: Page, live_server: str) -> None:
+def test_copy_still_answers_when_the_browser_refuses_the_async_clipboard(
+    page: Page, live_server: str
+) -> None:
     """A window that is not focused makes writeText reject; the click must still copy and say so."""
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page.goto("/tools/job-description")
@@ -73,6 +74,7 @@ def test_copy_still_answers_when_the_browser_refuses_the_async_clipboard(page: P
     page.get_by_role("button", name="Copy Markdown").click()
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     assert page.evaluate("() => navigator.clipboard.readText()") == markdown.input_value()
+
 
 def test_the_generator_works_without_javascript(browser: Browser, live_server: str) -> None:
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
