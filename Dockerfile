@@ -3,6 +3,8 @@
 #   docker run -p 8000:8000 -e ROLECALL_SECRET_KEY=... -e ROLECALL_DATABASE_URL=postgresql+asyncpg://... rolecall
 #   docker run --no-healthcheck ... rolecall rolecall worker       # the worker serves no HTTP
 #   docker run --rm ... rolecall rolecall migrate                 # before starting a new version
+# On PostgreSQL, give the API and worker the application role's ROLECALL_DATABASE_URL and only the
+# migrate run the owner's ROLECALL_MIGRATE_DATABASE_URL (docs/configuration.md#database-roles).
 # With the default SQLite database, mount a volume at /app/var and run `rolecall migrate` (and, for
 # a trial, `rolecall demo`) in it before `rolecall serve`: the API does not create tables itself.
 # Not exercised by the test suite (Docker is not available on the development machine).

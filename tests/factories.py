@@ -58,13 +58,24 @@ async def create_tenant(
     )
 
 
-async def create_user(client: httpx.AsyncClient, tenant: Tenant, *roles: str) -> tuple[str, str]:
-    """Create a staff user through the API; returns (user id, access token)."""
+async def create_user(
+    client: httpx.AsyncClient, tenant: Tenant, *roles: str, sees_all_jobs: bool = True
+) -> tuple[str, str]:
+    """Create a staff user through the API; returns (user id, access token).
+
+    Organisation-wide unless ``sees_all_jobs=False``: most tests are about something other than
+    need-to-know access (tests/test_need_to_know.py and the cross-team walk are about that)."""
     email = f"{'-'.join(roles) or 'user'}-{uuid.uuid4().hex[:8]}@example.com"
     response = await client.post(
         "/v1/users",
         headers=tenant.headers,
-        json={"email": email, "full_name": "Test Person", "password": PASSWORD, "roles": list(roles)},
+        json={
+            "email": email,
+            "full_name": "Test Person",
+            "password": PASSWORD,
+            "roles": list(roles),
+            "sees_all_jobs": sees_all_jobs,
+        },
     )
     assert response.status_code == 201, response.text
     return response.json()["id"], (await login(client, email))["access_token"]

@@ -23,6 +23,7 @@ from rolecall.platform.db import transaction
 from rolecall.platform.tenancy import bind_organisation
 from rolecall.roles.library.loader import load_library
 from tests.factories import PASSWORD, Tenant, create_candidate, create_job, create_user, move_application
+from tests.interviews.support import app_of, took_place
 from tests.offers.support import approved_offer, draft_offer, offer_body, sent_offer
 from tests.test_route_authorization import EXPECTED_PUBLIC
 
@@ -72,6 +73,9 @@ ROUTE_KINDS: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/v1/applications/{application_id}/scorecards"): {"application_id": "application_at_offer"},
     ("POST", "/v1/interviews/{interview_id}/cancel"): {"interview_id": "interview_to_cancel"},
     ("POST", "/v1/interviews/{interview_id}/scorecards/mine/submit"): {"interview_id": "interview_rated"},
+    # Scorecards open only once the interview has started: read and write one that is under way.
+    ("GET", "/v1/interviews/{interview_id}/scorecards/mine"): {"interview_id": "interview_under_way"},
+    ("PUT", "/v1/interviews/{interview_id}/scorecards/mine"): {"interview_id": "interview_under_way"},
     ("GET", "/v1/interviews/{interview_id}/scorecards"): {"interview_id": "interview_rated"},
     ("POST", "/v1/offers/{offer_id}/reject-approval"): {"offer_id": "offer_to_reject"},
     ("POST", "/v1/offers/{offer_id}/send"): {"offer_id": "offer_approved"},
@@ -94,6 +98,9 @@ ROUTE_KINDS: dict[tuple[str, str], dict[str, str]] = {
 # Operations that call a third party: in the walk that party is unreachable, so the owner's own call
 # answers this status once it got past the lookup (which is what the walk needs to know).
 OWN_STATUS = {("GET", "/v1/assessments/vendors/{vendor_id}/tests"): 409}
+# Collection-less GETs of an organisation's optional singleton answer 404 until one is configured
+# (the walk's tenants set up no SSO connection: saving one resolves the issuer's host name).
+SINGLETONS_MAYBE_ABSENT: dict[str, tuple[int, ...]] = {"/v1/organisation/sso": (404,)}
 ROUTE_KIND_VALUES = {kind for kinds in ROUTE_KINDS.values() for kind in kinds.values()}
 APPLICATION_KINDS = (
     "application",
@@ -101,7 +108,7 @@ APPLICATION_KINDS = (
     "application_to_withdraw",
     "application_at_offer",
 )
-INTERVIEW_KINDS = ("interview", "interview_to_cancel", "interview_rated")
+INTERVIEW_KINDS = ("interview", "interview_to_cancel", "interview_rated", "interview_under_way")
 OFFER_KINDS = (
     "offer",
     "offer_to_reject",
@@ -130,7 +137,7 @@ READ_AS_OWNER = {
             "application_at_offer",
         )
     },
-    **{kind: "/v1/interviews/{id}" for kind in ("interview", "interview_to_cancel", "interview_rated")},
+    **{kind: "/v1/interviews/{id}" for kind in INTERVIEW_KINDS},
     **{
         kind: "/v1/offers/{id}"
         for kind in (
@@ -408,7 +415,11 @@ async def pipeline_objects_of(client: httpx.AsyncClient, tenant: Tenant, profile
         "interview": await interview(main),
         "interview_to_cancel": await interview(main),
         "interview_rated": await interview(main),
+        "interview_under_way": await interview(main),
     }
+    # Scheduling accepts only times to come and scorecards open at the start: let these two begin.
+    for kind in ("interview_rated", "interview_under_way"):
+        await took_place(app_of(client), {"id": objects[kind]})
     # The admin (an interviewer on every walk interview) rates every attribute, ready to submit.
     card_url = f"/v1/interviews/{objects['interview_rated']}/scorecards/mine"
     mine = await client.get(card_url, headers=tenant.headers)
@@ -686,7 +697,8 @@ async def test_no_listing_mentions_another_tenants_objects(
         response = await client.get(
             path, headers=tenant.headers, params={"limit": 200} if takes_limit else {}
         )
-        assert response.status_code == 200, f"{path}: {response.text}"
+        expected = {200, *SINGLETONS_MAYBE_ABSENT.get(path, ())}
+        assert response.status_code in expected, f"{path}: {response.text}"
         leaked = {mark for mark in foreign_marks if mark in response.text}
         assert not leaked, f"GET {path} shows tenant B's {leaked}"
         listed.append((path, response.text))

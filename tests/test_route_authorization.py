@@ -24,6 +24,9 @@ from tests.web.support import create_staff, sign_in
 EXPECTED_PUBLIC = {
     ("POST", "/v1/oauth/token"),
     ("POST", "/v1/oauth/revoke"),
+    # Enrolment during a sign-in the organisation requires MFA for: the single-use, five-minute
+    # mfa_token from the password grant is the credential (docs/api.md#signing-in-with-mfa).
+    ("POST", "/v1/oauth/mfa/enrolment"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/.well-known/oauth-authorization-server"),
     ("GET", "/healthz"),
@@ -73,6 +76,15 @@ EXPECTED_PUBLIC_PAGES = {
     ("GET", "/static/{name}"),
     ("GET", "/app/login"),
     ("POST", "/app/login"),
+    # The second step of a sign-in: the mfa_token in an HttpOnly cookie is the credential.
+    ("GET", "/app/login/mfa"),
+    ("POST", "/app/login/mfa"),
+    ("GET", "/app/login/mfa/enrol"),
+    # Single sign-on (docs/sso.md): the start route only redirects to the organisation's provider;
+    # at the callback the sealed, ten-minute flow cookie and the provider's signed ID token are the
+    # credentials.
+    ("GET", "/app/login/sso"),
+    ("GET", "/app/login/sso/callback"),
     # Role guides and the job-description generator: library data and a renderer, nothing stored.
     ("GET", "/roles"),
     ("GET", "/roles/{profile_id}"),

@@ -49,6 +49,7 @@ Errors are RFC 9457 problem documents; lists use cursor pagination; unsafe POSTs
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings.check_public_url()  # production builds links on its public URL, never on a Host header
     configure_logging(settings.log_level, settings.log_json)
     engine = create_engine(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo

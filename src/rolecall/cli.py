@@ -38,18 +38,20 @@ def _settings() -> Settings:
 
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
-    """Bring the database schema to REVISION (default: the latest)."""
+    """Bring the database schema to REVISION (default: the latest), as the schema's owner
+    (ROLECALL_MIGRATE_DATABASE_URL when set, else ROLECALL_DATABASE_URL)."""
     settings = _settings()
+    owner_url = settings.migration_database_url
 
     async def current() -> str | None:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(owner_url)
         try:
             return await schema.current_revision(engine)
         finally:
             await engine.dispose()
 
     before = asyncio.run(current())
-    schema.upgrade(settings.database_url, revision)
+    schema.upgrade(owner_url, revision)
     after = asyncio.run(current())
     typer.echo(f"database at {revision}")
     # Migrations never hold the keys, so what must be recomputed from sealed data runs here, once,
@@ -58,6 +60,10 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
     if before is not None and before < "0011" <= (after or ""):
         typer.echo("recomputing candidates' name tokens and phone indexes (revision 0011)")
         reindex_candidates(batch_size=200)
+    if before is not None and before < "0017" <= (after or ""):
+        # Campaign details were stored in clear before 0017 (ADR 0017); the rotation pass seals them.
+        typer.echo("sealing campaign details stored in clear (revision 0017)")
+        rotate_keys(batch_size=200)
 
 
 @app.command()
@@ -74,7 +80,7 @@ def serve(
         # HOST=... PORT=...`), through the environment so every uvicorn worker process reads it too.
         os.environ["ROLECALL_ISSUER"] = address_url(host, port)
         get_settings.cache_clear()
-    settings = _settings()
+    settings = _serving_settings()
     if workers > 1 and settings.embedded_worker and settings.is_sqlite:
         typer.echo(
             "several API processes on SQLite: set ROLECALL_EMBEDDED_WORKER=false and run `rolecall worker`",
@@ -98,10 +104,21 @@ def worker() -> None:
     from rolecall.platform.logging import configure_logging
     from rolecall.worker import run_worker
 
-    settings = _settings()
+    settings = _serving_settings()
     configure_logging(settings.log_level, settings.log_json)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings))
+
+
+def _serving_settings() -> Settings:
+    """Settings for a process that serves links (the API, the worker): production needs its public URL."""
+    settings = _settings()
+    try:
+        settings.check_public_url()
+    except InsecureConfiguration as exc:
+        typer.echo(f"refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return settings
 
 
 def _fail(message: str) -> NoReturn:
@@ -234,6 +251,7 @@ def rotate_keys(
     batch_size: Annotated[int, typer.Option(min=1, help="Candidates per transaction")] = 200,
 ) -> None:
     """Re-encrypt personal data under the active PII key (online; safe to re-run after an interruption)."""
+    from rolecall.candidates.context import CONTEXT as CANDIDATES
     from rolecall.candidates.keys import rotate_candidate_keys
     from rolecall.platform.contexts import personal_data_ports
 
@@ -247,9 +265,10 @@ def rotate_keys(
             report = await rotate_candidate_keys(maker, keyring, batch_size=batch_size)
             others = report.files + report.notes
             # The person record is rotated above (its report has the detail printed below); every
-            # other context's sealed values through its declared personal-data port.
+            # other context's sealed values through its declared personal-data port, including the
+            # ports that hold no candidate data (webhook secrets, staff second factors).
             for port in personal_data_ports():
-                if port.export_candidate is not None:
+                if port is not CANDIDATES.personal_data:
                     others += await port.rotate_keys(maker, keyring, batch_size=batch_size)
             return report.fields, report.candidates, report.current, others
         finally:
@@ -257,7 +276,10 @@ def rotate_keys(
 
     fields, candidates, current, others = asyncio.run(run())
     typer.echo(f"rotated {fields} fields in {candidates} candidates; {current} candidates already current")
-    typer.echo(f"rotated {others} other sealed values (files, notes, answers, scorecards, offers)")
+    typer.echo(
+        f"rotated {others} other sealed values (files, notes, answers, scorecards, offers, "
+        "webhook secrets, second factors)"
+    )
 
 
 @app.command("reindex-candidates")
@@ -353,6 +375,111 @@ def events_requeue(
         typer.echo(f"{name}: {count} dead letters requeued")
     if not outbox and not broker:
         typer.echo("nothing to requeue")
+
+
+db_app = typer.Typer(
+    help="Database administration (docs/configuration.md#database-roles).", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("grant-app-role")
+def db_grant_app_role(
+    role: Annotated[str, typer.Argument(help="The existing PostgreSQL role the API and worker log in as")],
+    db_schema: Annotated[
+        str, typer.Option("--schema", help="The schema Rolecall's tables live in")
+    ] = "public",
+    print_sql: Annotated[
+        bool, typer.Option("--print-sql", help="Only print the statements; change nothing")
+    ] = False,
+) -> None:
+    """Let ROLE read and write rows, and nothing more: no DDL, no TRUNCATE, audit_log append-only.
+
+    Connects with ROLECALL_MIGRATE_DATABASE_URL (the schema owner), so tables later migrations create
+    are covered too. Exits 1 if the role can still do more than it should.
+    """
+    from rolecall.platform.db_roles import Grant, RoleError, grant_app_role
+
+    settings = _settings()
+
+    async def run() -> Grant:
+        engine = create_engine(settings.migration_database_url)
+        try:
+            return await grant_app_role(engine, role, schema=db_schema, apply=not print_sql)
+        finally:
+            await engine.dispose()
+
+    try:
+        grant = asyncio.run(run())
+    except RoleError as exc:
+        _fail(str(exc))
+    if print_sql:
+        typer.echo("".join(f"{statement};\n" for statement in grant.statements), nl=False)
+        return
+    typer.echo(f"granted {role} row access to {grant.database}.{db_schema} (tables owned by {grant.owner})")
+    for note in grant.notes:
+        typer.echo(f"note: {note}")
+    if grant.problems:
+        for problem in grant.problems:
+            typer.echo(f"warning: {problem}", err=True)
+        raise typer.Exit(1)
+
+
+files_app = typer.Typer(help="The file store: uploaded resumes and files.", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("reconcile")
+def files_reconcile(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List orphans; delete nothing")] = False,
+    grace_hours: Annotated[
+        int | None,
+        typer.Option(min=1, help="Only files older than this (default: ROLECALL_ORPHAN_FILE_GRACE_HOURS)"),
+    ] = None,
+    max_removals: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Delete nothing if more are orphaned (default: ROLECALL_ORPHAN_FILE_MAX_REMOVALS)"
+        ),
+    ] = None,
+) -> None:
+    """Remove stored files that no record points at (what the worker's orphan_files job does)."""
+    from datetime import timedelta
+
+    from rolecall.platform.contexts import discover
+    from rolecall.privacy.orphans import Sweep, sweep_orphan_files
+
+    settings = _settings()
+    discover()
+    hours = grace_hours if grace_hours is not None else settings.orphan_file_grace_hours
+    limit = max_removals if max_removals is not None else settings.orphan_file_max_removals
+
+    async def run() -> Sweep:
+        engine = create_engine(settings.database_url)
+        try:
+            return await sweep_orphan_files(
+                create_sessionmaker(engine),
+                settings.file_store(),
+                grace=timedelta(hours=hours),
+                max_removals=limit,
+                dry_run=dry_run,
+            )
+        finally:
+            await engine.dispose()
+
+    sweep = asyncio.run(run())
+    if sweep.refused:
+        _fail(
+            f"more than {limit} files have no record ({sweep.held} held): nothing was deleted. "
+            "Check ROLECALL_DATABASE_URL and ROLECALL_FILE_STORE_*, look at the list with --dry-run, "
+            "then raise --max-removals if they really are orphans"
+        )
+    for key in sweep.orphans:
+        typer.echo(f"{'orphan' if dry_run else 'removed'} {key}")
+    typer.echo(
+        f"{sweep.listed} files listed, {sweep.held} held by a record, {sweep.young} younger than {hours} h, "
+        f"{len(sweep.orphans)} orphans {'found (dry run: nothing deleted)' if dry_run else 'removed'}"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/rolecall.db"
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_echo: bool = False
+    # The owner's URL `rolecall migrate` (and `rolecall db grant-app-role`) connect with, when the
+    # API and the worker run as a least-privileged application role; unset, database_url.
+    migrate_database_url: str | None = None
 
     secret_key: str = Field(default=DEV_SECRET_KEY, min_length=16)
     # The tokens' "iss" and the base of the OAuth metadata's endpoints. Unset, it follows
@@ -94,6 +97,11 @@ class Settings(BaseSettings):
         default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#]*)?$"
     )
     file_store_endpoint_url: str | None = None  # for MinIO, Ceph and other S3-compatible services
+    # Stored files no record points at are removed by housekeeping once they are this old (an upload
+    # still being committed is younger than this).
+    orphan_file_grace_hours: int = Field(default=24, ge=1, le=24 * 365)
+    # A sweep that finds more orphans than this deletes none (a wrong database makes every file one).
+    orphan_file_max_removals: int = Field(default=1000, ge=1)
     # The public status page of an application lives this long (the candidate's link stops working after).
     status_link_days: int = Field(default=365, ge=1, le=3650)
     # Applications accepted from one client address per hour on the public apply endpoint.
@@ -157,6 +165,11 @@ class Settings(BaseSettings):
     event_feed_settle_seconds: float = Field(default=5.0, ge=0, le=300)
     # --- end webhooks ---
 
+    # Identity providers (OpenID Connect single sign-on, docs/sso.md) that may resolve to private or
+    # loopback addresses (an on-premise Keycloak, tests): comma-separated host names and CIDR blocks;
+    # they may also use plain http. Empty: only https issuers whose every address is public.
+    sso_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+
     # Freeze the objects alive at start-up out of the garbage collector's full passes (see app.py).
     gc_freeze: bool = True
 
@@ -181,7 +194,9 @@ class Settings(BaseSettings):
     def _origins(cls, value: Any) -> tuple[str, ...]:
         return parse_origins(value)
 
-    @field_validator("assessment_partner_allowed_hosts", "webhook_allowed_hosts", mode="before")
+    @field_validator(
+        "assessment_partner_allowed_hosts", "webhook_allowed_hosts", "sso_allowed_hosts", mode="before"
+    )
     @classmethod
     def _hosts(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, str):
@@ -216,8 +231,36 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def public_base(self) -> str:
+        """The address every absolute link is built on: ROLECALL_PUBLIC_BASE_URL, else the issuer.
+
+        Never a request's Host header: that is chosen by the caller, and the board's feeds and
+        pages are cached by shared caches, so one forged header would serve links to the forger's
+        host to everyone. Production refuses to start without the setting (:meth:`check_public_url`).
+        """
+        return (self.public_base_url or self.issuer).rstrip("/")
+
+    def check_public_url(self) -> None:
+        """Raise :class:`InsecureConfiguration` when production has no ROLECALL_PUBLIC_BASE_URL.
+
+        Called when the API or the worker starts (not when settings are read, so `rolecall migrate`
+        and the other admin commands still run): in development the issuer's address stands in."""
+        if self.environment == "production" and not self.public_base_url:
+            raise InsecureConfiguration(
+                "ROLECALL_PUBLIC_BASE_URL is not set; set it to the public address of the web pages "
+                "and the API (such as https://jobs.example.com) before running with "
+                "ROLECALL_ENVIRONMENT=production, so links in feeds, pages and e-mail never follow a "
+                "request's Host header"
+            )
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def migration_database_url(self) -> str:
+        """Where schema changes run: the owner's URL if one is set, else the application's."""
+        return self.migrate_database_url or self.database_url
 
     # One place that turns settings into the personal-data tools every process needs (API, worker,
     # CLI commands, demo), so they cannot be built differently in different places.

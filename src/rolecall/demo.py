@@ -100,7 +100,8 @@ DEMO_JOBS: list[dict[str, object]] = [
 ]  # fmt: skip
 
 
-async def _load_jobs(session: AsyncSession, admin: Principal) -> None:
+async def _load_jobs(session: AsyncSession, admin: Principal, team: list[dict[str, object]]) -> None:
+    """The demo jobs; ``team`` is the hiring team of the first one (the job with candidates)."""
     settings = await jobs.get_settings(session, admin)
     await jobs.update_settings(session, admin, COMPANY, etag_for(settings.id, settings.version))
     profiles: dict[str, str] = {}
@@ -112,6 +113,8 @@ async def _load_jobs(session: AsyncSession, admin: Principal) -> None:
             )
             profiles[slug] = str(record.id)
         fields = {k: v for k, v in spec.items() if k not in ("profile", "status")}
+        if spec is DEMO_JOBS[0]:
+            fields["hiring_team"] = team
         body = JobCreate.model_validate(
             {"role_profile_id": profiles[slug], "department": "Engineering", **fields}
         )
@@ -157,8 +160,9 @@ async def _create(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
             admin_name=DEMO_ACCOUNTS[0].full_name,
         )
         admin = _admin(created.admin.id, created.organisation.id)
+        staff: dict[str, uuid.UUID] = {}
         for account in DEMO_ACCOUNTS[1:]:
-            await identity.create_user(
+            user = await identity.create_user(
                 session,
                 admin,
                 UserCreate(
@@ -166,9 +170,22 @@ async def _create(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
                     full_name=account.full_name,
                     password=DEMO_PASSWORD,
                     roles=[Role(account.role)],
+                    # The demo recruiter works across the organisation; the hiring manager sees
+                    # only the job whose hiring team names them (need-to-know access).
+                    sees_all_jobs=account.role == Role.RECRUITER,
                 ),
             )
-        await _load_jobs(session, admin)
+            staff[account.role] = user.id
+        await _load_jobs(session, admin, _demo_team(staff))
+
+
+def _demo_team(staff: dict[str, uuid.UUID]) -> list[dict[str, object]]:
+    """The recruiter and the hiring manager on the demo job's hiring team."""
+    return [
+        {"user_id": str(staff[role]), "role": role}
+        for role in (Role.RECRUITER.value, Role.HIRING_MANAGER.value)
+        if role in staff
+    ]
 
 
 def _admin(user_id: uuid.UUID, organisation_id: uuid.UUID) -> Principal:
@@ -188,5 +205,10 @@ async def _top_up(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
         admin = _admin(user_id, organisation_id)
         if await roles.has_profiles(session, admin):
             return False
-        await _load_jobs(session, admin)
+        staff: dict[str, uuid.UUID] = {}
+        for account in DEMO_ACCOUNTS[1:]:
+            login = await identity.find_login(session, account.email)
+            if login is not None:
+                staff[account.role] = login[0]
+        await _load_jobs(session, admin, _demo_team(staff))
     return True

@@ -17,6 +17,7 @@ from rolecall.audit.models import AuditEntry
 from rolecall.board.models import BoardPosting, BoardSearchDocument, BoardSearchFacet
 from rolecall.candidates.models import Candidate, CandidateFile, CandidateNote, TalentPool, TalentPoolMember
 from rolecall.compat.models import BoardKey
+from rolecall.identity.mfa_models import MfaChallenge, MfaRecoveryCode, UserTotp
 from rolecall.identity.models import (
     ApiClient,
     AuthSession,
@@ -27,6 +28,7 @@ from rolecall.identity.models import (
     SigningKey,
     User,
 )
+from rolecall.identity.sso_models import SsoConnection, SsoDomain
 from rolecall.interviews.models import Interview, Scorecard
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.notifications import models as _notifications  # noqa: F401 - the e-mail tables
@@ -70,6 +72,8 @@ __all__ = [
     "Job",
     "JobSettings",
     "LoginThrottle",
+    "MfaChallenge",
+    "MfaRecoveryCode",
     "Offer",
     "OfferApproval",
     "OfferVersion",
@@ -84,9 +88,12 @@ __all__ = [
     "RoleProfileVersion",
     "Scorecard",
     "SigningKey",
+    "SsoConnection",
+    "SsoDomain",
     "TalentPool",
     "TalentPoolMember",
     "User",
+    "UserTotp",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

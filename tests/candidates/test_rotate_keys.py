@@ -135,12 +135,20 @@ def test_rotate_keys_command(sqlite_template: Any, tmp_path: Path, monkeypatch: 
         issuer="http://rolecall.test",
         search_index_path=tmp_path / "search-index",
         file_store_path=tmp_path / "files",
+        webhook_allowed_hosts=("127.0.0.1",),
     )
 
     async def populate() -> None:
         async with client_with(settings, KEY_A) as (client, maker):
             tenant = await create_tenant(client, maker)
             await add(client, tenant, 2)
+            # A port with no candidate data (webhook signing secrets) is rotated by the command too.
+            endpoint = await client.post(
+                "/v1/webhooks/endpoints",
+                headers=tenant.headers,
+                json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
+            )
+            assert endpoint.status_code == 201, endpoint.text
 
     asyncio.run(populate())
 
@@ -156,8 +164,10 @@ def test_rotate_keys_command(sqlite_template: Any, tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("ROLECALL_PII_KEYS", f"{KEY_B},{KEY_A}")
     assert invoke().splitlines() == [
         "rotated 8 fields in 2 candidates; 0 candidates already current",
-        "rotated 0 other sealed values (files, notes, answers, scorecards, offers)",
+        "rotated 1 other sealed values (files, notes, answers, scorecards, offers, "
+        "webhook secrets, second factors)",
     ]
+    assert invoke().splitlines()[1].startswith("rotated 0 other sealed values")
     assert invoke().splitlines()[0] == "rotated 0 fields in 0 candidates; 2 candidates already current"
 
 

@@ -29,7 +29,13 @@ async def test_purge_removes_only_what_has_expired(
 ) -> None:
     assert (await revoke(client, tenant.token)).status_code == 200
     assert (await password_grant(client, tenant.admin_email, "wrong-password!")).status_code == 400
-    nothing = {"revoked_access_tokens": 0, "refresh_tokens": 0, "auth_sessions": 0, "login_throttles": 0}
+    nothing = {
+        "revoked_access_tokens": 0,
+        "refresh_tokens": 0,
+        "auth_sessions": 0,
+        "login_throttles": 0,
+        "mfa_challenges": 0,
+    }
     assert await purge(sessionmaker) == nothing
 
     # Past the access token's lifetime: only the deny-list entry can go.

@@ -237,6 +237,11 @@ async def test_token_endpoint_metadata_describes_what_is_supported(
     assert meta["issuer"] == issuer
     assert meta["token_endpoint"] == f"{issuer}/v1/oauth/token"
     assert meta["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
-    assert set(meta["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
+    assert set(meta["grant_types_supported"]) == {
+        "password",
+        "refresh_token",
+        "client_credentials",
+        "urn:rolecall:params:oauth:grant-type:mfa-otp",
+    }
     assert set(meta["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
     assert meta["scopes_supported"] == sorted(SCOPES)

@@ -15,7 +15,8 @@ async def test_read_the_organisation(client: httpx.AsyncClient, tenant: Tenant, 
     body = response.json()
     assert body["id"] == str(tenant.organisation_id)
     assert body["name"] == "Tenant A"
-    assert set(body) == {"id", "name", "created_at"}
+    assert set(body) == {"id", "name", "require_mfa", "created_at"}
+    assert body["require_mfa"] is False
 
     theirs = await client.get("/v1/organisation", headers=other_tenant.headers)
     assert theirs.json()["name"] == "Tenant B"

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.identity import repository, service
 from rolecall.platform.db import transaction
-from rolecall.platform.errors import Conflict, Unprocessable
+from rolecall.platform.errors import Unprocessable
 from rolecall.platform.tenancy import bind_organisation
 from tests.factories import PASSWORD, Tenant, login
 
@@ -30,17 +30,19 @@ async def test_create_organisation_makes_an_admin_who_can_sign_in(
     assert me.json()["id"] == str(created.admin.id)
 
 
-async def test_duplicate_admin_email_is_a_conflict(
+async def test_an_admin_address_used_elsewhere_makes_a_separate_account(
     client: httpx.AsyncClient, tenant: Tenant, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    with pytest.raises(Conflict):
-        async with transaction(sessionmaker) as session:
-            await service.create_organisation(
-                session, name="Copycat", admin_email=tenant.admin_email.upper(), admin_password=PASSWORD
-            )
-    # The refused organisation left nothing behind, and the existing admin is untouched.
+    # Addresses are unique per organisation: a new organisation may have an admin whose address
+    # another organisation uses, and it is a different account (normalised to lower case).
     async with transaction(sessionmaker) as session:
-        assert await service.login_exists(session, tenant.admin_email)
+        created = await service.create_organisation(
+            session, name="Copycat", admin_email=tenant.admin_email.upper(), admin_password=PASSWORD
+        )
+    assert created.admin.id != tenant.admin_id
+    assert created.admin.email == tenant.admin_email
+    assert created.organisation.id != tenant.organisation_id
+    async with transaction(sessionmaker) as session:
         bind_organisation(session, tenant.organisation_id)
         admin = await repository.get_user(session, tenant.admin_id)
     assert admin is not None

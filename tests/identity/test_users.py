@@ -67,7 +67,17 @@ async def test_create_user_and_read_it_back(client: httpx.AsyncClient, tenant: T
     assert created["full_name"] == "Nia Newcomer"
     assert created["roles"] == ["interviewer", "recruiter"]
     assert created["is_active"] is True
-    assert set(created) == {"id", "email", "full_name", "roles", "is_active", "created_at", "updated_at"}
+    assert created["sees_all_jobs"] is False  # need-to-know access: off unless an admin grants it
+    assert set(created) == {
+        "id",
+        "email",
+        "full_name",
+        "roles",
+        "is_active",
+        "sees_all_jobs",
+        "created_at",
+        "updated_at",
+    }
 
     read = await client.get(response.headers["location"], headers=tenant.headers)
     assert read.status_code == 200
@@ -97,19 +107,26 @@ async def test_users_are_listed_in_pages(client: httpx.AsyncClient, tenant: Tena
     assert ids == [str(tenant.admin_id), *created]
 
 
-async def test_duplicate_email_is_a_conflict_even_across_tenants(
+async def test_duplicate_email_is_a_conflict_within_the_organisation_only(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     _, email = await add_user(client, tenant, "recruiter")
-    for owner, address in ((tenant, email), (tenant, email.upper()), (other_tenant, email)):
+    for address in (email, email.upper()):
         response = await client.post(
             "/v1/users",
-            headers=owner.headers,
+            headers=tenant.headers,
             json={"email": address, "full_name": "Twin", "password": PASSWORD, "roles": ["recruiter"]},
         )
         assert response.status_code == 409, address
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 409
+    # Another organisation learns nothing: the same address is simply a new account there.
+    elsewhere = await client.post(
+        "/v1/users",
+        headers=other_tenant.headers,
+        json={"email": email, "full_name": "Twin", "password": PASSWORD, "roles": ["recruiter"]},
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
 
 
 async def test_invalid_user_bodies_are_422_problems(client: httpx.AsyncClient, tenant: Tenant) -> None:

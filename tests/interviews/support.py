@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from rolecall.interviews.models import Interview
 from rolecall.pipeline import service as pipeline
 from rolecall.platform.auth import Principal
 from rolecall.platform.db import transaction
@@ -115,6 +116,28 @@ async def audit_actions(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[
     return items
 
 
+async def took_place(app: FastAPI, interview: dict[str, Any], *, minutes_ago: float = 10) -> None:
+    """Move the interview's start into the past (by default it is under way: lists of upcoming
+    interviews still show it). Scorecards open only once an interview has started, and scheduling
+    accepts only times still to come, so a test lets the interview happen this way."""
+    async with transaction(app.state.sessionmaker) as session:
+        await session.execute(
+            update(Interview)
+            .where(Interview.id == uuid.UUID(interview["id"]))
+            .values(starts_at=datetime.now(UTC) - timedelta(minutes=minutes_ago))
+            .execution_options(**all_tenants(), synchronize_session=False)
+        )
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    """The application behind the tests' in-process client (its ASGI transport holds it)."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app = transport.app
+    assert isinstance(app, FastAPI)
+    return app
+
+
 def mine(interview: dict[str, Any]) -> str:
     return f"/v1/interviews/{interview['id']}/scorecards/mine"
 
@@ -122,7 +145,9 @@ def mine(interview: dict[str, Any]) -> str:
 async def fill(
     client: httpx.AsyncClient, interview: dict[str, Any], who: Person, rating: int, recommendation: str
 ) -> dict[str, Any]:
-    """Open the caller's scorecard, rate every skill ``rating``, recommend, write notes, submit."""
+    """Let the interview take place, then open the caller's scorecard, rate every skill ``rating``,
+    recommend, write notes and submit."""
+    await took_place(app_of(client), interview)
     draft = await client.get(mine(interview), headers=who.headers)
     assert draft.status_code == 200, draft.text
     ratings = {attribute["skill"]: rating for attribute in draft.json()["attributes"]}

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from markupsafe import escape
 
 from tests.factories import Tenant, login
-from tests.interviews.support import NOTES_CANARY, Person, application, fill, mine, schedule
+from tests.interviews.support import NOTES_CANARY, Person, application, fill, mine, schedule, took_place
 from tests.web.support import create_staff, sign_in
 
 HOSTILE = '<script>alert(1)</script> "quoted" \u202eabc'
@@ -232,6 +232,7 @@ async def test_the_scorecard_form_lists_the_levels_skills_saves_a_draft_then_sub
     applied = await application(client, app, tenant)
     ann, ann_email = await staff(client, tenant, "interviewer")
     interview = await schedule(client, tenant, applied["id"], ann)
+    await took_place(app, interview)
     csrf = await sign_in(pages, ann_email)
     url = f"/app/interviews/{interview['id']}/scorecard"
 
@@ -433,18 +434,22 @@ async def test_hostile_text_is_escaped_everywhere(
     interview = await schedule(
         client, tenant, applied["id"], ann, title=HOSTILE, location=(HOSTILE + " " + "é" * 300)[:300]
     )
-    await fill(client, interview, ann, 2, "no")
     _rec, rec_email = await staff(client, tenant, "recruiter")
     await sign_in(pages, rec_email)
+    escaped = str(escape(HOSTILE))
+    upcoming = await pages.get("/app/interviews")  # before it takes place: then it is no longer upcoming
+    assert "<script>alert(1)</script>" not in upcoming.text
+    assert escaped in upcoming.text
+    await fill(client, interview, ann, 2, "no")
     hostile_notes_interview = await schedule(client, tenant, applied["id"], ann, title="Plain")
+    await took_place(app, hostile_notes_interview)
     draft = await client.get(mine(hostile_notes_interview), headers=ann.headers)
     await client.put(
         mine(hostile_notes_interview),
         headers={**ann.headers, "If-Match": draft.headers["etag"]},
         json={"notes": HOSTILE + "n" * 500},
     )
-    escaped = str(escape(HOSTILE))
-    for path in ("/app/interviews", f"/app/interviews/{interview['id']}"):
+    for path in (f"/app/interviews/{interview['id']}",):
         page = await pages.get(path)
         assert page.status_code == 200
         assert "<script>alert(1)</script>" not in page.text, path

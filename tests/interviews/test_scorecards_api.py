@@ -22,6 +22,7 @@ from tests.interviews.support import (
     mine,
     person,
     schedule,
+    took_place,
 )
 from tests.platform.problems import assert_problem
 
@@ -33,6 +34,7 @@ async def test_my_scorecard_is_started_once_from_the_pinned_profile_at_the_jobs_
     applied = await application(client, app, tenant, job)
     ann = await person(client, tenant, "interviewer")
     interview = await schedule(client, tenant, applied["id"], ann)
+    await took_place(app, interview)
 
     first = await client.get(mine(interview), headers=ann.headers)
     assert first.status_code == 200, first.text
@@ -40,7 +42,7 @@ async def test_my_scorecard_is_started_once_from_the_pinned_profile_at_the_jobs_
     card = first.json()
     profile = load_library().get("backend-engineer")
     expected = [
-        {"skill": s.skill_id, "name": s.name, "rating": None}
+        {"skill": s.skill_id, "name": s.name, "rating": None, "not_assessed": False}
         for s in profile.skills
         if "junior" in s.proficiency
     ]
@@ -69,6 +71,7 @@ async def test_only_the_interviews_interviewers_write_and_not_after_cancelling(
     bob = await person(client, tenant, "interviewer")
     rita = await person(client, tenant, "recruiter")
     interview = await schedule(client, tenant, applied["id"], ann, bob)
+    await took_place(app, interview)
 
     assert_problem(await client.get(mine(interview), headers=rita.headers), 403, "forbidden")
     other = await schedule(client, tenant, applied["id"], bob)
@@ -78,9 +81,15 @@ async def test_only_the_interviews_interviewers_write_and_not_after_cancelling(
     assert draft.status_code == 200
     cancelled = await client.post(f"/v1/interviews/{interview['id']}/cancel", headers=tenant.headers)
     assert cancelled.status_code == 200
-    # Bob never started one: none can be started now. Ann's draft is still hers to finish.
+    # Bob never started one: none can be started now. Ann may still read her draft, but a cancelled
+    # interview takes no scorecard: neither changes nor a submission.
     assert_problem(await client.get(mine(interview), headers=bob.headers), 409, "conflict")
-    assert (await client.get(mine(interview), headers=ann.headers)).json()["id"] == draft.json()["id"]
+    again = await client.get(mine(interview), headers=ann.headers)
+    assert again.json()["id"] == draft.json()["id"]
+    headers = {**ann.headers, "If-Match": again.headers["etag"]}
+    changed = assert_problem(await client.put(mine(interview), headers=headers, json={"notes": "x"}), 409)
+    assert "cancelled" in changed["detail"]
+    assert_problem(await client.post(f"{mine(interview)}/submit", headers=ann.headers), 409, "conflict")
 
 
 async def test_update_validates_and_seals_notes_then_submit_freezes_the_card(
@@ -89,6 +98,7 @@ async def test_update_validates_and_seals_notes_then_submit_freezes_the_card(
     applied = await application(client, app, tenant)
     ann = await person(client, tenant, "interviewer")
     interview = await schedule(client, tenant, applied["id"], ann)
+    await took_place(app, interview)
     draft = await client.get(mine(interview), headers=ann.headers)
     skills = [a["skill"] for a in draft.json()["attributes"]]
     headers = {**ann.headers, "If-Match": draft.headers["etag"]}

@@ -263,6 +263,21 @@ async def test_null_for_a_required_setting_is_422(client: httpx.AsyncClient, ten
     assert [e["field"] for e in body["errors"]] == ["listed"]
 
 
+async def test_null_show_salary_with_an_open_paid_job_is_422_not_a_server_error(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """The descriptions are rendered ahead of the write; a null must be refused before that."""
+    draft = await create_job(client, tenant)
+    job = await create_job(client, tenant, draft["role_profile_id"])
+    opened = await client.post(f"/v1/jobs/{job['id']}/open", headers=tenant.headers)
+    assert opened.status_code == 200, opened.text
+
+    response = await patch_settings(client, tenant, {"show_salary": None})
+
+    body = assert_problem(response, 422)
+    assert [e["field"] for e in body["errors"]] == ["show_salary"]
+
+
 async def test_default_board_slug_of_a_long_name_is_a_valid_slug(
     client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

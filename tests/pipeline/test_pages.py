@@ -4,11 +4,16 @@ API's own services, for exactly the people whose scopes allow it."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from rolecall.candidates.models import Candidate
+from rolecall.platform.db import transaction
+from rolecall.platform.tenancy import all_tenants
 from tests.factories import Tenant, create_application, move_application, open_job
 from tests.web.support import counted_statements, create_staff, sign_in
 
@@ -339,9 +344,21 @@ async def test_hostile_names_and_tags_are_escaped(
 ) -> None:
     job = await open_job(client, app, tenant)
     hostile = "<script>alert(1)</script>\"' \u202eabc"
-    await create_application(
-        client, app, tenant, job, full_name=hostile, tags=['"><img src=x onerror=alert(1)>']
+    hostile_tag = '"><img src=x onerror=alert(1)>'
+    refused = await client.post(
+        "/v1/candidates",
+        headers=tenant.headers,
+        json={"full_name": "T", "email": "t@example.com", "tags": [hostile_tag]},
     )
+    assert refused.status_code == 422  # the tag rule (ADR 0017) keeps such tags out of the API...
+    applied = await create_application(client, app, tenant, job, full_name=hostile)
+    async with transaction(app.state.sessionmaker) as session:  # ...so plant one, as a raw write could
+        await session.execute(
+            update(Candidate)
+            .where(Candidate.id == uuid.UUID(applied["candidate_id"]))
+            .values(tags=[hostile_tag])
+            .execution_options(**all_tenants())
+        )
     await create_application(client, app, tenant, job, full_name="W" * 200)
     csrf = await sign_in(pages, tenant.admin_email)
 

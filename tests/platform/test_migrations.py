@@ -85,7 +85,12 @@ async def _audit_guard_objects(connection: Any, backend: str) -> set[str]:
 
 
 AUDIT_GUARD = {
-    "postgresql": {"audit_log_no_update", "audit_log_append_only"},
+    "postgresql": {
+        "audit_log_no_update",
+        "audit_log_append_only",
+        "audit_log_no_truncate",
+        "audit_log_refuse_truncate",
+    },
     "sqlite": {"audit_log_no_update", "audit_log_no_delete"},
 }
 

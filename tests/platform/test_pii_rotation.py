@@ -20,6 +20,7 @@ from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn
 from rolecall.platform.tenancy import all_tenants
 from tests.factories import Tenant, apply, create_user, move_application, open_job
+from tests.interviews.support import took_place
 from tests.offers.support import draft_offer
 
 KEY_A = f"ka:{KeyRing.generate_key()}"
@@ -58,6 +59,7 @@ async def test_answers_scorecard_notes_and_offer_texts_are_resealed(
         },
     )
     assert interview.status_code == 201, interview.text
+    await took_place(app, interview.json())  # scorecards open once the interview has started
     card_url = f"/v1/interviews/{interview.json()['id']}/scorecards/mine"
     card = await client.get(card_url, headers=tenant.headers)
     noted = await client.put(

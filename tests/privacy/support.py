@@ -21,6 +21,7 @@ from rolecall.platform.db import Base, transaction
 from rolecall.platform.pii import KeyRing, PiiDecryptionError
 from rolecall.platform.tenancy import all_tenants
 from tests.factories import Tenant, create_user, open_job
+from tests.interviews.support import took_place
 from tests.mail import send_mail, status_token
 
 TOKEN = re.compile(r"v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]{16,}")
@@ -206,6 +207,7 @@ async def person_everywhere(
     )
     assert scheduled.status_code == 201, scheduled.text
     interview_id = scheduled.json()["id"]
+    await took_place(app, scheduled.json())  # scorecards open once the interview has started
     interviewer = {"Authorization": f"Bearer {interviewer_token}"}
     mine = await client.get(f"/v1/interviews/{interview_id}/scorecards/mine", headers=interviewer)
     assert mine.status_code == 200, mine.text

@@ -17,7 +17,13 @@ def test_a_recruiter_reads_a_candidate_and_adds_a_note(page: Page, live_api: Liv
         "POST",
         "/v1/users",
         tenant,
-        json={"email": email, "full_name": "Rae Cruiter", "password": PASSWORD, "roles": ["recruiter"]},
+        json={
+            "email": email,
+            "full_name": "Rae Cruiter",
+            "password": PASSWORD,
+            "roles": ["recruiter"],
+            "sees_all_jobs": True,  # organisation-wide: the candidates are on no team of theirs
+        },
     )
     candidate = live_api.call(
         "POST",

@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
+from rolecall.interviews.models import Interview
+from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.tenancy import all_tenants
 from tests.factories import PASSWORD, job_body
-from tests.web.browser import LiveApi, assert_accessible, screenshot
+from tests.web.browser import LiveApi, _run_apart, assert_accessible, screenshot
 
 
 def _interview(live_api: LiveApi) -> tuple[str, dict[str, Any], str]:
@@ -47,7 +51,28 @@ def _interview(live_api: LiveApi) -> tuple[str, dict[str, Any], str]:
             "video_url": "https://meet.example.com/abc-defg",
         },
     )
+    _under_way(live_api, interview["id"])
     return email, interview, live_api.login(email)["access_token"]
+
+
+def _under_way(live_api: LiveApi, interview_id: str) -> None:
+    """Let the interview start ten minutes ago: scorecards open only once it has started, and
+    scheduling accepts only times still to come."""
+
+    async def move() -> None:
+        engine = create_engine(live_api.settings.database_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                await session.execute(
+                    update(Interview)
+                    .where(Interview.id == uuid.UUID(interview_id))
+                    .values(starts_at=datetime.now(UTC) - timedelta(minutes=10))
+                    .execution_options(**all_tenants(), synchronize_session=False)
+                )
+        finally:
+            await engine.dispose()
+
+    _run_apart(move())
 
 
 def test_an_interviewer_fills_in_a_scorecard_with_the_keyboard(page: Page, live_api: LiveApi) -> None:
@@ -69,13 +94,13 @@ def test_an_interviewer_fills_in_a_scorecard_with_the_keyboard(page: Page, live_
     ).to_have_attribute("aria-current", "page")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("My interviews")
-    upcoming = page.get_by_role("region", name="Upcoming")
-    expect(upcoming.get_by_role("link", name="Technical interview", exact=True)).to_be_visible()
-    expect(upcoming).to_contain_text("Draft")  # started over the API above
+    started = page.get_by_role("region", name="Past")  # it began ten minutes ago
+    expect(started.get_by_role("link", name="Technical interview", exact=True)).to_be_visible()
+    expect(started).to_contain_text("Draft")  # started over the API above
     assert_accessible(page)
     screenshot(page, "interviews-mine")
 
-    upcoming.get_by_role("link", name="Technical interview", exact=True).click()
+    started.get_by_role("link", name="Technical interview", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Technical interview")
     expect(page.get_by_role("link", name="Download calendar invite (.ics)")).to_be_visible()
     expect(page.get_by_role("button", name="Cancel interview")).to_have_count(0)

@@ -14,7 +14,13 @@ from tests.web.browser import LiveApi, assert_accessible, screenshot
 def test_a_recruiter_creates_previews_and_opens_a_job(page: Page, live_api: LiveApi) -> None:
     tenant = live_api.create_tenant("Jobs Ltd")
     email = "recruiter-jobs@example.com"
-    person = {"email": email, "full_name": "Rae Cruiter", "password": PASSWORD, "roles": ["recruiter"]}
+    person = {
+        "email": email,
+        "full_name": "Rae Cruiter",
+        "password": PASSWORD,
+        "roles": ["recruiter"],
+        "sees_all_jobs": True,
+    }
     live_api.call("POST", "/v1/users", tenant, json=person)
     live_api.call("POST", "/v1/role-profiles", tenant, json={"from_library": "backend-engineer"})
 

@@ -25,7 +25,7 @@ from fastapi import FastAPI
 
 from rolecall.identity.permissions import Role, scopes_for_roles
 from tests.factories import Tenant, create_user, open_job
-from tests.interviews.support import Person, schedule
+from tests.interviews.support import Person, schedule, took_place
 from tests.offers.support import application_at_offer, draft_offer
 from tests.test_route_authorization import route_kinds
 from tests.web.support import create_staff, sign_in
@@ -88,6 +88,7 @@ async def objects_of(client: httpx.AsyncClient, app: FastAPI, tenant: Tenant) ->
         Person(interviewer_id, interviewer_token),
         Person(str(tenant.admin_id), tenant.token),
     )
+    await took_place(app, interview)  # scorecards open once the interview has started
     blueprint = await client.post(f"/v1/jobs/{job['id']}/assessment-blueprint", headers=tenant.headers)
     assert blueprint.status_code == 201, blueprint.text
     invited = await client.post(

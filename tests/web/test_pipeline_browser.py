@@ -20,7 +20,13 @@ def _board(live_api: LiveApi) -> tuple[Any, dict[str, Any], dict[str, str], str]
         "POST",
         "/v1/users",
         tenant,
-        json={"email": email, "full_name": "Rae Cruiter", "password": PASSWORD, "roles": ["recruiter"]},
+        json={
+            "email": email,
+            "full_name": "Rae Cruiter",
+            "password": PASSWORD,
+            "roles": ["recruiter"],
+            "sees_all_jobs": True,  # organisation-wide: the candidates are on no team of theirs
+        },
     )
     profile = live_api.call("POST", "/v1/role-profiles", tenant, json={"from_library": "backend-engineer"})
     job = live_api.call("POST", "/v1/jobs", tenant, json=job_body(profile["id"]))

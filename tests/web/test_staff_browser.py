@@ -28,6 +28,7 @@ def _staff(live_api: LiveApi, tenant: Tenant, role: str) -> str:
         "full_name": f"{role.replace('_', ' ').title()} Person",
         "password": PASSWORD,
         "roles": [role],
+        "sees_all_jobs": True,  # these journeys are about roles, not hiring teams
     }
     live_api.call("POST", "/v1/users", tenant, json=body)
     return email

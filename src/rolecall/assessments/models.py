@@ -218,3 +218,7 @@ class AssessmentVendor(IdMixin, TimestampMixin, TenantScoped, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.assessments import access as _access  # noqa: E402, F401

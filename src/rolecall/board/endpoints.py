@@ -20,6 +20,7 @@ from rolecall.board.params import BoardSearchParams, SearchParams, Values
 from rolecall.board.schemas import PostingDetail, SearchResponse
 from rolecall.board.search import SearchIndex
 from rolecall.platform.auth import PUBLIC, DbSession
+from rolecall.platform.http import public_base
 from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited, rate_limit_responses
 
 router = APIRouter(
@@ -101,8 +102,7 @@ async def search_organisation_postings(
 
 
 def _base_url(request: Request) -> str:
-    configured: str | None = request.app.state.settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    return public_base(request)  # never the request's Host header
 
 
 async def _feed_items(

@@ -23,6 +23,7 @@ from rolecall.board.params import BoardSearchParams, SearchParams, Values
 from rolecall.board.search import FACETS, FacetName, SearchIndex
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import NotFound
+from rolecall.platform.http import public_base
 from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited
 from rolecall.web.templating import is_htmx, render
 
@@ -154,8 +155,7 @@ async def careers_theme(board_slug: str, request: Request, session: DbSession) -
 
 
 def _base_url(request: Request) -> str:
-    configured: str | None = request.app.state.settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    return public_base(request)  # never the request's Host header
 
 
 @router.get("/jobs/{posting_id}")

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.candidates.csv_endpoints import router as csv_router
 from rolecall.candidates.endpoints import router
+from rolecall.candidates.files import held_file_keys
 from rolecall.candidates.keys import rotate_candidate_keys
 from rolecall.candidates.pages import router as pages
 from rolecall.platform.contexts import HIRING_MANAGER, RECRUITER, Context, PersonalData, Scope
@@ -49,4 +50,6 @@ CONTEXT = Context(
         ),
         rotate_keys=_rotate,
     ),
+    # candidate_files.storage_key: the only records pointing into the file store today.
+    file_keys=held_file_keys,
 )

@@ -16,6 +16,7 @@ deleted only once the delete has flushed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -202,6 +203,15 @@ async def store_resume(
         session, principal, candidate_id, data, kind="resume", field="resume", keyring=keyring, store=store
     )
     return file_view(row)
+
+
+async def held_file_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """The context's answer to the orphan-file sweep: which of these store keys a file row holds.
+
+    Across organisations: a store is shared by every tenant, and a key held by any of them is
+    not an orphan. Only keys go in and out, never a name or a candidate id.
+    """
+    return await repository.storage_keys_among(session, keys)
 
 
 async def resume_skills(session: AsyncSession, file_id: uuid.UUID) -> list[str]:

@@ -1,6 +1,8 @@
 """Re-encrypting candidates' personal data under the active PII key (``rolecall rotate-keys``).
 
 That is the candidates' own fields, the text extracted from their files and the bodies of notes.
+Campaign details written in clear before revision 0017 are sealed by the same pass (ADR 0017), which
+is why ``rolecall migrate`` runs it when it crosses that revision.
 
 The work runs online and resumably: rows are taken in batches ordered by id, each batch in a
 transaction of its own, and only tokens that :meth:`KeyRing.needs_rotation` are re-sealed. A run that
@@ -13,14 +15,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rolecall.candidates.models import ENCRYPTED_FIELDS, Candidate, CandidateFile, CandidateNote
+from rolecall.candidates.models import (
+    ENCRYPTED_FIELDS,
+    SEALED_OBJECT_FIELDS,
+    Candidate,
+    CandidateFile,
+    CandidateNote,
+)
 from rolecall.platform.db import transaction
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn, rotate_column
+from rolecall.platform.sealed_json import fresh_value
 from rolecall.platform.tenancy import all_tenants
 
 DEFAULT_BATCH_SIZE = 200
@@ -103,12 +113,16 @@ async def _rotate_candidates(
             if not rows:
                 break
             for row in rows:
-                values: dict[str, str] = {}
+                values: dict[str, Any] = {}
                 for field in ENCRYPTED_FIELDS:
                     token: str | None = getattr(row, field)
                     if token is not None and keyring.needs_rotation(token):
                         context = f"candidate:{row.id}:{field}"
                         values[field] = keyring.rotate(token, context=context)
+                for field in SEALED_OBJECT_FIELDS:
+                    fresh = fresh_value(keyring, getattr(row, field), context=f"candidate:{row.id}:{field}")
+                    if fresh is not None:
+                        values[field] = fresh
                 if not values:
                     current += 1
                     continue

@@ -22,6 +22,9 @@ from rolecall.platform.tenancy import TenantScoped
 
 # Fields held encrypted, in the order they are shown; ``links`` is a JSON list sealed as one token.
 ENCRYPTED_FIELDS = ("full_name", "email", "phone", "links", "location")
+# Campaign details (utm_*, referrer): one sealed JSON object kept in a JSON column (ADR 0017), see
+# rolecall.platform.sealed_json for the values the column can hold.
+SEALED_OBJECT_FIELDS = ("source_details",)
 
 
 class Candidate(IdMixin, TimestampMixin, TenantScoped, Base):
@@ -40,12 +43,17 @@ class Candidate(IdMixin, TimestampMixin, TenantScoped, Base):
     email_index: Mapped[str | None] = mapped_column(String(32))
     phone_index: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(20))
-    source_details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A KeyRing token for candidate:<id>:source_details, or {} when there are none (ADR 0017).
+    source_details: Mapped[str | dict[str, Any]] = mapped_column(JSON)
+    # Clear, for filtering and lists: restricted to the tag rule of rolecall.candidates.tags.
     tags: Mapped[list[str]] = mapped_column(JSON)
     # Erasure keeps the row (pipeline facts point at it) but drops every personal field; the email's
     # blind index moves here so a re-application is recognised without making it a duplicate.
     erased_at: Mapped[datetime | None] = mapped_column()
     erased_email_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The staff member who added the person by hand (None: applied, imported or added by a client).
+    # They keep seeing the person under need-to-know access before any application exists.
+    added_by_user_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
@@ -61,7 +69,8 @@ class CandidateFile(IdMixin, TimestampMixin, TenantScoped, Base):
     kind: Mapped[str] = mapped_column(String(20))
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(200))
+    # Indexed for the orphan-file sweep, which asks which of a batch of store keys rows point at.
+    storage_key: Mapped[str] = mapped_column(String(200), index=True)
     text: Mapped[str | None] = mapped_column(Text)  # KeyRing token for candidate_file:<id>:text
     skills: Mapped[list[str]] = mapped_column(JSON)  # normalised taxonomy ids: not personal on their own
     # A resume's proficiency per skill id (1-5, as stated next to the skill) and the total years of
@@ -113,3 +122,7 @@ class CandidateNameToken(TenantScoped, Base):
         ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.candidates import access as _access  # noqa: E402, F401

@@ -69,7 +69,6 @@ async def export_candidate(
         "id": str(candidate.id),
         **personal(keyring, candidate),
         "source": candidate.source,
-        "source_details": dict(candidate.source_details),
         "tags": list(candidate.tags),
         "created_at": candidate.created_at.isoformat(),
         "updated_at": candidate.updated_at.isoformat(),

@@ -1,6 +1,7 @@
 """What every candidate use case shares: sealing personal fields, loading a candidate, the view.
 
-Personal fields are sealed with the PII key ring for ``candidate:<id>:<field>``; files and notes
+Personal fields are sealed with the PII key ring for ``candidate:<id>:<field>`` (``source_details``
+too, as one JSON object in its JSON column: :mod:`rolecall.platform.sealed_json`); files and notes
 use ``candidate_file:<id>:text`` and ``candidate_note:<id>:body``, bound to their own row, so a
 token moved to another row or column does not open. Nothing here commits.
 """
@@ -22,8 +23,9 @@ from rolecall.candidates.models import Candidate
 from rolecall.platform.auth import Principal
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
 from rolecall.platform.pii import BlindIndex, KeyRing
+from rolecall.platform.sealed_json import open_object, seal_object
 
-PERSONAL = ("full_name", "email", "phone", "links", "location")
+PERSONAL = ("full_name", "email", "phone", "links", "location", "source_details")
 # full_name is NOT NULL; an erased candidate keeps this neutral text, sealed like any name.
 ERASED_NAME = "Erased candidate"
 
@@ -57,7 +59,9 @@ def _context(candidate_id: uuid.UUID, field: str) -> str:
     return f"candidate:{candidate_id}:{field}"
 
 
-def seal(keyring: KeyRing, candidate_id: uuid.UUID, field: str, value: Any) -> str | None:
+def seal(keyring: KeyRing, candidate_id: uuid.UUID, field: str, value: Any) -> Any:
+    if field == "source_details":
+        return seal_object(keyring, value or {}, context=_context(candidate_id, field))
     if value is None:
         return None
     text = json.dumps(value, separators=(",", ":")) if field == "links" else str(value)
@@ -70,9 +74,14 @@ def _open(keyring: KeyRing, candidate_id: uuid.UUID, field: str, token: str | No
 
 def personal(keyring: KeyRing, candidate: Candidate) -> dict[str, Any]:
     values: dict[str, Any] = {
-        field: _open(keyring, candidate.id, field, getattr(candidate, field)) for field in PERSONAL
+        field: _open(keyring, candidate.id, field, getattr(candidate, field))
+        for field in PERSONAL
+        if field != "source_details"
     }
     values["links"] = json.loads(values["links"]) if values["links"] else []
+    values["source_details"] = open_object(
+        keyring, candidate.source_details, context=_context(candidate.id, "source_details")
+    )
     return values
 
 
@@ -81,7 +90,6 @@ def view(keyring: KeyRing, candidate: Candidate, *, previously_erased: bool = Fa
         id=candidate.id,
         **personal(keyring, candidate),
         source=candidate.source,
-        source_details=dict(candidate.source_details),
         tags=list(candidate.tags),
         version=candidate.version,
         created_at=candidate.created_at,

@@ -23,6 +23,7 @@ from rolecall.candidates.models import (
 )
 from rolecall.platform.pagination import PageParams, paginate_by_id
 from rolecall.platform.sorting import Sorting, paginate_sorted
+from rolecall.platform.tenancy import all_tenants
 
 
 async def lock_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
@@ -136,6 +137,18 @@ async def file_by_id(session: AsyncSession, file_id: uuid.UUID) -> CandidateFile
 async def files_of(session: AsyncSession, candidate_id: uuid.UUID) -> Sequence[CandidateFile]:
     stmt = select(CandidateFile).where(CandidateFile.candidate_id == candidate_id).order_by(CandidateFile.id)
     return (await session.scalars(stmt)).all()
+
+
+async def storage_keys_among(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` some file row of any organisation points at (for the orphan-file sweep)."""
+    if not keys:
+        return set()
+    stmt = (
+        select(CandidateFile.storage_key)
+        .where(CandidateFile.storage_key.in_(list(keys)))
+        .execution_options(**all_tenants())
+    )
+    return set((await session.scalars(stmt)).all())
 
 
 # -- notes ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Emails are validated like staff emails (:class:`pydantic.EmailStr`); phones are parsed with
 ``phonenumbers`` and stored in E.164 (see :mod:`rolecall.candidates.phones`), so one number written
 two ways is one value and one blind index. ``source_details`` holds campaign facts such as UTM
-parameters and is stored in clear: it must not carry personal data.
+parameters; free text there can name a person, so it is sealed like the other personal fields. Tags
+stay in clear for filtering and are restricted to a safe alphabet instead (:mod:`.tags`, ADR 0017).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -22,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from rolecall.candidates import tags as tag_rule
 from rolecall.candidates.phones import to_e164
 
 Source = Literal["careers_board", "referral", "sourced", "agency", "other"]
@@ -37,7 +40,11 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(tag_rule.check),
+]
 DetailKey = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 DetailValue = Annotated[str, StringConstraints(max_length=500)]
 
@@ -78,7 +85,7 @@ class CandidateCreate(BaseModel):
     location: Location | None = None
     source: Source = "other"
     source_details: dict[DetailKey, DetailValue] = Field(default_factory=dict, max_length=20)
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=tag_rule.MAX_TAGS, description=tag_rule.RULE)
 
     _phone = field_validator("phone")(_check_phone)
     _tags = field_validator("tags")(_unique_tags)
@@ -102,7 +109,7 @@ class CandidateUpdate(BaseModel):
     location: Location | None = None
     source: Source | None = None
     source_details: dict[DetailKey, DetailValue] | None = Field(default=None, max_length=20)
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    tags: list[Tag] | None = Field(default=None, max_length=tag_rule.MAX_TAGS, description=tag_rule.RULE)
 
     _phone = field_validator("phone")(_check_phone)
     _tags = field_validator("tags")(_unique_tags)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.candidates import names, phones, repository
+from rolecall.candidates import tags as tag_rule
 from rolecall.candidates.contacts import CandidateContact, candidate_contacts
 from rolecall.candidates.events import SOURCE, CandidateCreated, CandidateMerged, CandidateUpdated
 from rolecall.candidates.files import (
@@ -239,8 +240,8 @@ async def create_candidate(
         id=new_id(),
         organisation_id=principal.organisation_id,
         source=body.source,
-        source_details=dict(body.source_details),
         tags=list(body.tags),
+        added_by_user_id=principal.subject_id if principal.kind == "user" else None,
         version=1,
     )
     for field in _PERSONAL:
@@ -278,7 +279,7 @@ async def _merge_into(
     if not current["links"] and body.links:
         _set(keyring, index, candidate, "links", body.links)
         changed.append("links")
-    tags = list(dict.fromkeys([*candidate.tags, *body.tags]))
+    tags = _union_of_tags(candidate.tags, body.tags)
     if tags != candidate.tags:
         candidate.tags = tags
         changed.append("tags")
@@ -289,6 +290,26 @@ async def _merge_into(
     # The answer shows what was already on file, so it counts as reading it.
     _viewed(session, principal, candidate.id)
     return await _present(session, keyring, candidate)
+
+
+def _union_of_tags(mine: list[str], theirs: list[str]) -> list[str]:
+    """Both tag lists in order, once each; 422 if the union breaks the tag rule or the limit.
+
+    Both sides were checked when written, and migration 0017 brought older tags under the rule, so a
+    rule failure here means a row written around the API; it is refused rather than spread.
+    """
+    union = list(dict.fromkeys([*mine, *theirs]))
+    for tag in union:
+        found = tag_rule.problem(tag)
+        if found is not None:
+            raise _problem("tags", found[0].upper() + found[1:])
+    if len(union) > tag_rule.MAX_TAGS:
+        raise _problem(
+            "tags",
+            f"Together the two records have {len(union)} tags, more than the {tag_rule.MAX_TAGS} a "
+            "candidate may have; remove some tags first.",
+        )
+    return union
 
 
 async def get_candidate(
@@ -512,13 +533,13 @@ async def merge_candidates(
     if links != mine["links"]:
         _set(keyring, index, target, "links", links)
         changed.append("links")
-    tags = list(dict.fromkeys([*target.tags, *duplicate.tags]))
+    tags = _union_of_tags(target.tags, duplicate.tags)
     if tags != target.tags:
         target.tags = tags
         changed.append("tags")
-    details = {**duplicate.source_details, **target.source_details}
-    if details != target.source_details:
-        target.source_details = details
+    details = {**theirs["source_details"], **mine["source_details"]}
+    if details != mine["source_details"]:
+        _set(keyring, index, target, "source_details", details)
         changed.append("source_details")
 
     await _move_belongings(session, target.id, duplicate.id)

@@ -29,6 +29,7 @@ from rolecall.compat.submitting import (
 )
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import NotFound, TooManyRequests
+from rolecall.platform.http import public_base
 from rolecall.platform.query_params import accepts_query
 from rolecall.platform.ratelimit import BOARD, RateLimitedRoute, limited
 
@@ -53,8 +54,7 @@ def _ok(request: Request, body: Any) -> JSONResponse:
 
 
 def _base(request: Request) -> str:
-    configured: str | None = request.app.state.settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    return public_base(request)  # never the request's Host header
 
 
 async def _board(request: Request, session: DbSession, slug: str) -> service.Board:

@@ -14,10 +14,11 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.identity import repository
-from rolecall.identity.models import RevokedAccessToken
+from rolecall.identity.models import RevokedAccessToken, User
 from rolecall.identity.oauth import cookie_hash
-from rolecall.identity.permissions import scopes_for_roles
+from rolecall.identity.permissions import Role, scopes_for_roles
 from rolecall.identity.tokens import InvalidToken, KeyRing, unverified_kid
+from rolecall.platform.access import restrict_session
 from rolecall.platform.auth import Principal, requires
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Unauthorized
@@ -52,6 +53,31 @@ async def _verify(keyring: KeyRing, request: Request, session: AsyncSession, tok
         return keyring.verify(token)
 
 
+def sees_all_jobs(user: User) -> bool:
+    """Admins and organisation-wide staff see every job; everyone else only their teams' jobs."""
+    return user.sees_all_jobs or Role.ADMIN.value in user.roles
+
+
+async def staff_principal(
+    session: AsyncSession,
+    user: User,
+    organisation_id: uuid.UUID,
+    scopes: frozenset[str],
+    *,
+    token_id: str | None,
+    session_id: uuid.UUID | None,
+) -> Principal:
+    """The principal of an authenticated staff member, with the session narrowed to what they may see.
+
+    The one place need-to-know access is bound (bearer tokens and page cookies both come here), as
+    tenancy is bound just before: from here on every statement of the request is filtered by
+    :mod:`rolecall.platform.access`. API clients and system work never pass through it.
+    """
+    if not sees_all_jobs(user):
+        restrict_session(session, user.id)
+    return Principal("user", user.id, organisation_id, scopes, frozenset(user.roles), token_id, session_id)
+
+
 async def authenticate_bearer(request: Request, session: AsyncSession) -> Principal:
     token = bearer_token(request)
     if token is None:
@@ -79,14 +105,8 @@ async def authenticate_bearer(request: Request, session: AsyncSession) -> Princi
             raise denied
         # Roles may have shrunk since the token was issued: never grant more than they allow now.
         scopes = token_scopes & scopes_for_roles(user.roles)
-        return Principal(
-            "user",
-            subject,
-            organisation_id,
-            scopes,
-            frozenset(user.roles),
-            str(claims["jti"]),
-            auth_session.id,
+        return await staff_principal(
+            session, user, organisation_id, scopes, token_id=str(claims["jti"]), session_id=auth_session.id
         )
     if claims["kind"] == "client":
         client = await repository.get_client(session, subject)
@@ -129,5 +149,7 @@ async def authenticate_page(request: Request, session: AsyncSession) -> Principa
     user = await repository.get_user(session, login.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("Your session has ended; sign in again.")
-    roles = frozenset(user.roles)
-    return Principal("user", user.id, login.organisation_id, scopes_for_roles(roles), roles, None, login.id)
+    scopes = scopes_for_roles(frozenset(user.roles))
+    return await staff_principal(
+        session, user, login.organisation_id, scopes, token_id=None, session_id=login.id
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rolecall.identity.mfa_models import MfaChallenge
 from rolecall.identity.models import AuthSession, LoginThrottle, RefreshToken, RevokedAccessToken
 from rolecall.platform.clock import utcnow
 from rolecall.platform.tenancy import all_tenants
@@ -25,9 +26,14 @@ async def purge_expired_credentials(session: AsyncSession) -> dict[str, int]:
     throttles = await session.execute(
         delete(LoginThrottle).where(LoginThrottle.window_start < now - timedelta(days=1))
     )
+    # An mfa_token lives five minutes; used or not, its row has no purpose after that.
+    challenges = await session.execute(
+        delete(MfaChallenge).where(MfaChallenge.expires_at < now).execution_options(**all_tenants())
+    )
     return {
         "revoked_access_tokens": int(getattr(revoked, "rowcount", 0) or 0),
         "refresh_tokens": int(getattr(refresh, "rowcount", 0) or 0),
         "auth_sessions": int(getattr(sessions, "rowcount", 0) or 0),
         "login_throttles": int(getattr(throttles, "rowcount", 0) or 0),
+        "mfa_challenges": int(getattr(challenges, "rowcount", 0) or 0),
     }

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolecall.platform.db import Base, IdMixin, TimestampMixin
@@ -23,18 +23,25 @@ class Organisation(IdMixin, TimestampMixin, Base):
     __tablename__ = "organisations"
 
     name: Mapped[str] = mapped_column(String(200))
+    # Everyone who signs in with a password must pass a second factor (TOTP); see identity/mfa.py.
+    require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see module docstring
 
 
 class User(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "users"
+    # An address is unique within one organisation only, so one tenant cannot learn another's staff.
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
 
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Organisation-wide: sees every job, like an admin. Off for everyone else, who see only the jobs
+    # whose hiring team names them (rolecall.platform.access).
+    sees_all_jobs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see module docstring
 

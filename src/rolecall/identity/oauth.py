@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.config import Settings
-from rolecall.identity import repository, throttle
+from rolecall.identity import mfa, repository, throttle
 from rolecall.identity.models import ApiClient, AuthSession, RefreshToken, RevokedAccessToken, User
 from rolecall.identity.passwords import hash_password, needs_rehash, verify_password
 from rolecall.identity.permissions import scopes_for_roles
@@ -32,13 +32,20 @@ FIRST_PARTY_CLIENT = "rolecall"
 
 class OAuthError(Exception):
     def __init__(
-        self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
+        self,
+        error: str,
+        description: str,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
     ):
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status
         self.headers = headers or {}
+        # Members added to the error body (the MFA challenge's ``mfa_token``).
+        self.extra = extra or {}
 
 
 def _invalid_credentials() -> OAuthError:
@@ -101,8 +108,30 @@ def _user_tokens(
     return access, ttl
 
 
-async def _check_password(ctx: GrantContext, email: str, password: str) -> User:
-    """The user behind an e-mail and password, with the failed-login throttle both sign-ins share."""
+# An address may have an account in several organisations; a sign-in that names none tries the
+# password on each (one argon2 verification apiece), up to this many.
+MAX_ACCOUNTS_PER_ADDRESS = 5
+
+
+def _organisation_id(organisation: str | None) -> uuid.UUID | None:
+    if not organisation:
+        return None
+    try:
+        return uuid.UUID(organisation.strip())
+    except ValueError as exc:
+        raise OAuthError("invalid_request", "organisation must be an organisation id (a UUID).") from exc
+
+
+async def _check_password(
+    ctx: GrantContext, email: str, password: str, organisation: str | None = None
+) -> User:
+    """The user behind an e-mail and password, with the failed-login throttle both sign-ins share.
+
+    Addresses are unique per organisation only. Without ``organisation`` the password is tried on
+    every active account with the address (an unknown address costs one verification against a
+    dummy hash, like before); exactly one must match. If several do, the answer asks the caller to
+    name the organisation and says nothing about which organisations those are.
+    """
     if not email or not password:
         raise OAuthError("invalid_request", "Both username and password are required.")
     keys = throttle.keys_for(ctx.settings, email, ctx.address)
@@ -111,11 +140,24 @@ async def _check_password(ctx: GrantContext, email: str, password: str) -> User:
         raise OAuthError(
             "slow_down", "Too many failed sign-in attempts; try again later.", 429, {"Retry-After": str(wait)}
         )
-    user = await repository.find_user_for_login(ctx.session, email.strip().lower())
-    valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
+    candidates = await repository.find_users_for_login(
+        ctx.session, email.strip().lower(), _organisation_id(organisation), MAX_ACCOUNTS_PER_ADDRESS
+    )
+    # Every candidate is verified (no early exit), so the work does not depend on which one matches.
+    verified = [verify_password(user.password_hash, password) for user in candidates] or [
+        verify_password(None, password)
+    ]
+    matches = [user for user, valid in zip(candidates, verified, strict=False) if valid]
+    if not matches:
         await throttle.record_failure(ctx.session, ctx.settings, keys)
         raise _invalid_credentials()
+    if len(matches) > 1:
+        raise OAuthError(
+            "organisation_required",
+            "This e-mail address and password open accounts in more than one organisation; "
+            "send organisation with the id of the one to sign in to.",
+        )
+    user = matches[0]
     await throttle.clear_account(ctx.session, keys)
     bind_organisation(ctx.session, user.organisation_id)
     if needs_rehash(user.password_hash):
@@ -124,7 +166,7 @@ async def _check_password(ctx: GrantContext, email: str, password: str) -> User:
 
 
 async def _start_login(
-    ctx: GrantContext, user: User, seconds: int, cookie_hash: str | None = None
+    ctx: GrantContext, user: User, seconds: int, cookie_hash: str | None = None, **facts: str
 ) -> AuthSession:
     now = utcnow()
     auth_session = AuthSession(
@@ -139,14 +181,50 @@ async def _start_login(
         target_type="auth_session",
         target_id=auth_session.id,
         **({"via": "sign-in page"} if cookie_hash else {}),
+        **facts,
     )
     return auth_session
 
 
-async def password_grant(ctx: GrantContext, email: str, password: str, scope: str | None) -> TokenResponse:
-    user = await _check_password(ctx, email, password)
+MFA_CHALLENGES = {
+    "verify": (
+        "mfa_required",
+        "The password was right; this account also needs a one-time code. Send it with the "
+        "mfa_token using grant_type urn:rolecall:params:oauth:grant-type:mfa-otp.",
+    ),
+    "enrol": (
+        "mfa_enrolment_required",
+        "The password was right; this organisation requires two-step sign-in and the account has "
+        "no authenticator yet. Start the enrolment with the mfa_token at /v1/oauth/mfa/enrolment.",
+    ),
+}
+
+
+async def _second_step(ctx: GrantContext, user: User, channel: mfa.Channel, scope: str | None) -> None:
+    """Stop a password sign-in that needs a second factor with a challenge carrying an mfa_token."""
+    purpose = await mfa.required_step(ctx.session, user)
+    if purpose is None:
+        return
+    token = await mfa.create_challenge(ctx.session, user, purpose, channel, scope)
+    error, description = MFA_CHALLENGES[purpose]
+    # 401: the credentials are not complete yet (403 would say "never allowed"; RFC 9110 15.5).
+    raise OAuthError(error, description, 401, extra={"mfa_token": token})
+
+
+async def password_grant(
+    ctx: GrantContext, email: str, password: str, scope: str | None, organisation: str | None = None
+) -> TokenResponse:
+    user = await _check_password(ctx, email, password, organisation)
     scopes = _narrow(scope, scopes_for_roles(user.roles))
-    auth_session = await _start_login(ctx, user, ctx.settings.refresh_token_ttl_seconds)
+    await _second_step(ctx, user, "api", scope)
+    return await issue_login_tokens(ctx, user, scopes)
+
+
+async def issue_login_tokens(
+    ctx: GrantContext, user: User, scopes: frozenset[str], **facts: str
+) -> TokenResponse:
+    """Start a login for a user who proved who they are, and return its tokens."""
+    auth_session = await _start_login(ctx, user, ctx.settings.refresh_token_ttl_seconds, **facts)
     access, ttl = _user_tokens(ctx, user, scopes, auth_session)
     refresh = await _issue_refresh(ctx, auth_session, " ".join(sorted(scopes)))
     return TokenResponse(
@@ -158,16 +236,21 @@ def cookie_hash(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()
 
 
-async def page_sign_in(ctx: GrantContext, email: str, password: str) -> str:
+async def page_sign_in(ctx: GrantContext, email: str, password: str, organisation: str | None = None) -> str:
     """Start a login for the staff pages and return the session cookie's value.
 
     It is the same kind of login as a password grant (one ``auth_sessions`` row), so revoking the
     login, deactivating the user or a refresh-token reuse alarm ends the page session too. Only a
-    hash of the cookie is stored.
+    hash of the cookie is stored. A second factor, when due, raises the same challenge as the grant.
     """
-    user = await _check_password(ctx, email, password)
+    user = await _check_password(ctx, email, password, organisation)
+    await _second_step(ctx, user, "page", None)
+    return await start_page_login(ctx, user)
+
+
+async def start_page_login(ctx: GrantContext, user: User, **facts: str) -> str:
     cookie = secrets.token_urlsafe(32)
-    await _start_login(ctx, user, ctx.settings.page_session_hours * 3600, cookie_hash(cookie))
+    await _start_login(ctx, user, ctx.settings.page_session_hours * 3600, cookie_hash(cookie), **facts)
     return cookie
 
 

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
 from rolecall.config import Settings
-from rolecall.identity import oauth
+from rolecall.identity import mfa_oauth, oauth
+from rolecall.identity.mfa_oauth import MFA_OTP_GRANT
 from rolecall.identity.oauth import GrantContext, OAuthError
 from rolecall.identity.schemas import TokenResponse
 from rolecall.identity.tokens import KeyRing
@@ -20,7 +21,7 @@ from rolecall.platform.net import client_address
 
 router = APIRouter(tags=["oauth"])
 _NO_CACHE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-GRANTS = ("password", "refresh_token", "client_credentials")
+GRANTS = ("password", "refresh_token", "client_credentials", MFA_OTP_GRANT)
 
 
 def _oauth_error(err: OAuthError) -> JSONResponse:
@@ -28,7 +29,7 @@ def _oauth_error(err: OAuthError) -> JSONResponse:
     if err.error == "invalid_client":
         headers["WWW-Authenticate"] = 'Basic realm="rolecall"'
     return JSONResponse(
-        {"error": err.error, "error_description": err.description}, err.status, headers=headers
+        {"error": err.error, "error_description": err.description, **err.extra}, err.status, headers=headers
     )
 
 
@@ -79,7 +80,12 @@ def _context(request: Request, session: DbSession) -> GrantContext:
     "/v1/oauth/token",
     dependencies=[PUBLIC],
     summary="Issue tokens (RFC 6749)",
-    responses={200: {"model": TokenResponse, "description": "The tokens (RFC 6749 section 5.1)"}},
+    responses={
+        200: {
+            "model": TokenResponse,
+            "description": "The tokens (RFC 6749 section 5.1); `recovery_codes` only after an enrolment",
+        }
+    },
 )
 async def token(
     request: Request,
@@ -91,6 +97,9 @@ async def token(
     scope: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
+    organisation: Annotated[str | None, Form()] = None,
+    mfa_token: Annotated[str, Form()] = "",
+    otp: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     # Errors are returned, not raised, so the request transaction still commits what they record
     # (failed-login counters, a revoked token family).
@@ -106,7 +115,9 @@ async def token(
         if grant_type not in GRANTS:
             raise OAuthError("unsupported_grant_type", f"grant_type must be one of: {', '.join(GRANTS)}.")
         if grant_type == "password":
-            result = await oauth.password_grant(ctx, username, password, scope)
+            result = await oauth.password_grant(ctx, username, password, scope, organisation)
+        elif grant_type == MFA_OTP_GRANT:
+            result = await mfa_oauth.mfa_otp_grant(ctx, mfa_token, otp)
         elif grant_type == "refresh_token":
             result = await oauth.refresh_grant(ctx, refresh_token, scope)
         else:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from rolecall.config import Settings
-from rolecall.identity import oauth, service
+from rolecall.identity import mfa_pages, oauth, service, sso_pages
 from rolecall.identity.auth import PAGE_COOKIE
 from rolecall.identity.oauth import GrantContext, OAuthError
 from rolecall.platform.auth import PUBLIC, DbSession
@@ -34,14 +34,27 @@ def _context(request: Request, session: DbSession) -> GrantContext:
 
 
 def _form(
-    request: Request, *, next_path: str, email: str = "", error: str | None = None, status: int = 200
+    request: Request,
+    *,
+    next_path: str,
+    email: str = "",
+    error: str | None = None,
+    status: int = 200,
+    organisation: str | None = None,
 ) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
     insecure = request.url.scheme != "https" and request.url.hostname not in _LOOPBACK
     response = render(
         request,
         "identity/login.html",
-        {"next": next_path, "email": email, "error": error, "login_csrf": token, "insecure": insecure},
+        {
+            "next": next_path,
+            "email": email,
+            "error": error,
+            "login_csrf": token,
+            "insecure": insecure,
+            "organisation": organisation,
+        },
         status_code=status,
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_COOKIE)  # type: ignore[arg-type]
@@ -61,6 +74,7 @@ async def sign_in(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/app",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
+    organisation: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     target = safe_next(next)
     if not same_token(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
@@ -71,15 +85,30 @@ async def sign_in(
             error="The form expired; please sign in again.",
             status=400,
         )
+    # An address in a domain with single sign-on goes to its provider; no password is checked.
+    routed = await sso_pages.route_sign_in(request, session, email, target)
+    if routed is not None:
+        return routed
     try:
-        cookie = await oauth.page_sign_in(_context(request, session), email, password)
+        cookie = await oauth.page_sign_in(_context(request, session), email, password, organisation or None)
     except OAuthError as err:
+        # A second factor is due: the mfa_token goes into a cookie and the code page comes next.
+        challenge = mfa_pages.challenge_redirect(err, target)
+        if challenge is not None:
+            return challenge
         # Returned, not raised: the failed-login counter must still be committed.
         message = {
             "invalid_request": "Enter your e-mail address and password.",
             "slow_down": "Too many failed sign-in attempts. Wait a few minutes and try again.",
+            "organisation_required": (
+                "This address and password open accounts in more than one organisation. "
+                "Enter the id of the organisation to sign in to (shown on its account page)."
+            ),
         }.get(err.error, "The e-mail address or password is incorrect.")
-        return _form(request, next_path=target, email=email, error=message, status=err.status)
+        asked = organisation if organisation or err.error == "organisation_required" else None
+        return _form(
+            request, next_path=target, email=email, error=message, status=err.status, organisation=asked
+        )
     response = RedirectResponse(target, status_code=303)
     hours: int = request.app.state.settings.page_session_hours
     response.set_cookie(PAGE_COOKIE, cookie, max_age=hours * 3600, **_COOKIE)  # type: ignore[arg-type]

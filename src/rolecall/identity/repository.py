@@ -14,7 +14,7 @@ from rolecall.identity.models import ApiClient, AuthSession, Organisation, Refre
 from rolecall.identity.permissions import Role
 from rolecall.platform.clock import utcnow
 from rolecall.platform.pagination import PageParams, paginate_by_id
-from rolecall.platform.tenancy import all_tenants
+from rolecall.platform.tenancy import all_tenants, current_organisation
 
 
 async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation | None:
@@ -36,14 +36,24 @@ async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    # E-mail addresses are unique across tenants because they are the login name.
-    stmt = select(User.id).where(User.email == email).execution_options(**all_tenants())
+    # Unique per organisation only (the tenant filter applies): another tenant's staff stay unseen.
+    stmt = select(User.id).where(User.email == email)
     return (await session.scalars(stmt)).first() is not None
 
 
-async def find_user_for_login(session: AsyncSession, email: str) -> User | None:
-    stmt = select(User).where(User.email == email).execution_options(**all_tenants())
-    return (await session.scalars(stmt)).first()
+async def find_users_for_login(
+    session: AsyncSession, email: str, organisation_id: uuid.UUID | None, limit: int
+) -> list[User]:
+    """The active accounts a sign-in with this address may mean, across tenants (before one is known).
+
+    With an organisation it is at most one account; without, one per organisation holding the
+    address, oldest first, at most ``limit``.
+    """
+    stmt = select(User).where(User.email == email, User.is_active.is_(True))
+    if organisation_id is not None:
+        stmt = stmt.where(User.organisation_id == organisation_id)
+    stmt = stmt.order_by(User.id).limit(limit).execution_options(**all_tenants())
+    return list((await session.scalars(stmt)).all())
 
 
 async def get_client(session: AsyncSession, client_pk: uuid.UUID) -> ApiClient | None:
@@ -106,6 +116,11 @@ async def revoke_auth_sessions(
 
 
 async def find_login(session: AsyncSession, email: str) -> tuple[uuid.UUID, uuid.UUID] | None:
-    stmt = select(User.id, User.organisation_id).where(User.email == email).execution_options(**all_tenants())
-    row = (await session.execute(stmt)).first()
+    # An address may exist in several organisations: a bound session means its own; otherwise the
+    # oldest account, so the answer is the same every time.
+    stmt = select(User.id, User.organisation_id).where(User.email == email).order_by(User.id)
+    bound = current_organisation(session)
+    if bound is not None:
+        stmt = stmt.where(User.organisation_id == bound)
+    row = (await session.execute(stmt.execution_options(**all_tenants()))).first()
     return (row[0], row[1]) if row is not None else None

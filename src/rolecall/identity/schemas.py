@@ -27,13 +27,26 @@ class OrganisationOut(BaseModel):
 
     id: uuid.UUID
     name: str
+    require_mfa: bool = Field(
+        description="Everyone who signs in with a password must pass a TOTP second factor"
+    )
     created_at: datetime
 
 
 class OrganisationUpdate(BaseModel):
+    """A partial update: fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: Name | None = None
+    require_mfa: bool | None = None
+
+    @field_validator("name", "require_mfa")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
 
 
 class UserCreate(BaseModel):
@@ -43,6 +56,10 @@ class UserCreate(BaseModel):
     full_name: Name
     password: str
     roles: list[Role] = Field(min_length=1)
+    sees_all_jobs: bool = Field(
+        default=False,
+        description="Organisation-wide: sees every job, not only those whose hiring team names the user",
+    )
 
     _password = field_validator("password")(_check_password)
 
@@ -56,8 +73,9 @@ class UserUpdate(BaseModel):
     roles: list[Role] | None = Field(default=None, min_length=1)
     is_active: bool | None = None
     password: str | None = None
+    sees_all_jobs: bool | None = None
 
-    @field_validator("full_name", "roles", "is_active", "password")
+    @field_validator("full_name", "roles", "is_active", "password", "sees_all_jobs")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Defaults are not validated, so this only sees a null the client sent explicitly.
@@ -79,6 +97,9 @@ class UserOut(BaseModel):
     full_name: str
     roles: list[Role]
     is_active: bool
+    sees_all_jobs: bool = Field(
+        description="Sees every job (admins always do); otherwise only their teams' jobs"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -119,3 +140,5 @@ class TokenResponse(BaseModel):
     expires_in: int
     scope: str
     refresh_token: str | None = None
+    # Only on the sign-in that also completed an MFA enrolment: shown once, never again.
+    recovery_codes: list[str] | None = None

@@ -67,9 +67,8 @@ async def create_organisation(
         raise Unprocessable("admin password " + "; ".join(problems))
     if not name.strip() or len(name.strip()) > 200:
         raise Unprocessable("The organisation name must be 1 to 200 characters.")
+    # Addresses are unique per organisation, and this organisation is new: nothing can clash.
     email = admin_email.strip().lower()
-    if await repository.email_taken(session, email):
-        raise Conflict("A user with this e-mail address already exists.")
     organisation = Organisation(name=name.strip())
     session.add(organisation)
     await session.flush()
@@ -115,7 +114,13 @@ async def update_organisation(
 ) -> Organisation:
     organisation = await get_organisation(session, principal)
     check_if_match(if_match, organisation.id, organisation.version)
-    organisation.name = changes.name.strip()
+    fields = changes.model_dump(exclude_unset=True)
+    if not fields:
+        raise Unprocessable("Send at least one field to change.")
+    if changes.name is not None:
+        organisation.name = changes.name.strip()
+    if changes.require_mfa is not None:
+        organisation.require_mfa = changes.require_mfa
     organisation.version += 1
     audit.record(
         session,
@@ -123,9 +128,11 @@ async def update_organisation(
         action="organisation.updated",
         target_type="organisation",
         target_id=organisation.id,
-        changed_fields=["name"],
+        changed_fields=sorted(fields),
     )
-    _organisation_event(session, OrganisationUpdated, organisation)
+    if "name" in fields:
+        # Postings show the name; the sign-in policy is nobody else's business.
+        _organisation_event(session, OrganisationUpdated, organisation)
     await session.flush()
     return organisation
 
@@ -157,6 +164,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         full_name=data.full_name.strip(),
         password_hash=hash_password(data.password),
         roles=roles,
+        sees_all_jobs=data.sees_all_jobs,
     )
     try:
         # The check above cannot see a concurrent insert; the unique constraint can.
@@ -165,7 +173,16 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
             await session.flush()
     except IntegrityError as exc:
         raise Conflict("A user with this e-mail address already exists.") from exc
-    audit.record(session, actor=principal.actor, action="user.created", target_type="user", target_id=user.id)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="user.created",
+        target_type="user",
+        target_id=user.id,
+        changed_fields=(),
+        # Granting organisation-wide access is worth finding in the log; the default is not.
+        **({"sees_all_jobs": True} if user.sees_all_jobs else {}),
+    )
     _user_event(session, UserCreated, user)
     return user
 
@@ -210,6 +227,9 @@ async def update_user(
         user.is_active = changes.is_active
     if "password" in fields and changes.password is not None:
         user.password_hash = hash_password(changes.password)
+    if "sees_all_jobs" in fields and changes.sees_all_jobs is not None:
+        # Read from the user row at every request (rolecall.platform.access), so it applies at once.
+        user.sees_all_jobs = changes.sees_all_jobs
     if {"is_active", "password", "roles"} & set(fields):
         # Anything that changes what the user may do ends their existing sessions at once.
         await repository.revoke_auth_sessions(session, user_id=user.id, reason="account_changed")
@@ -221,6 +241,7 @@ async def update_user(
         target_type="user",
         target_id=user.id,
         changed_fields=fields.keys(),
+        **({"sees_all_jobs": user.sees_all_jobs} if "sees_all_jobs" in fields else {}),
     )
     _user_event(session, UserUpdated, user)
     await session.flush()
@@ -282,7 +303,8 @@ async def revoke_api_client(session: AsyncSession, principal: Principal, client_
 
 
 async def login_exists(session: AsyncSession, email: str) -> bool:
-    return await repository.email_taken(session, email.strip().lower())
+    """Whether any organisation has a staff user with this address (system tasks: the demo)."""
+    return await repository.find_login(session, email.strip().lower()) is not None
 
 
 async def find_login(session: AsyncSession, email: str) -> tuple[uuid.UUID, uuid.UUID] | None:

@@ -45,7 +45,7 @@ async def _page(
     context = {
         "users": users,
         "roles": ROLES,
-        "new": new or {"full_name": "", "email": "", "roles": []},
+        "new": new or {"full_name": "", "email": "", "roles": [], "sees_all_jobs": False},
         "errors": errors or {},
         "add_errors": {k: v for k, v in (errors or {}).items() if not k.startswith("user-")},
         "may_write": "users:write" in principal.scopes,
@@ -65,6 +65,7 @@ async def add_user(request: Request, session: DbSession, principal: UsersEditor)
         "full_name": str(form.get("full_name", "")).strip(),
         "email": str(form.get("email", "")).strip(),
         "roles": [str(role) for role in form.getlist("roles")],
+        "sees_all_jobs": form.get("sees_all_jobs") == "true",
     }
     try:
         body = UserCreate.model_validate({**new, "password": str(form.get("password", ""))})
@@ -88,6 +89,8 @@ async def change_user(
     changes: dict[str, Any] = {"roles": [str(role) for role in form.getlist("roles")]}
     if "is_active" in form:
         changes["is_active"] = form.get("is_active") == "true"
+    if "sees_all_jobs" in form:
+        changes["sees_all_jobs"] = form.get("sees_all_jobs") == "true"
     user = await service.get_user(session, principal, user_id)
     try:
         update = UserUpdate.model_validate(changes)

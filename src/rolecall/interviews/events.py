@@ -80,6 +80,12 @@ class ScorecardSubmitted(DomainEvent):
     interviewer_id: uuid.UUID = Field(json_schema_extra=INTERNAL)
     recommendation: Recommendation = Field(json_schema_extra=PERSONAL)
     ratings: dict[str, int] = Field(
-        json_schema_extra=PERSONAL, description="Rating (1-4) per skill id of the job's role profile."
+        json_schema_extra=PERSONAL,
+        description="Rating (1-4) per skill id of the job's role profile; skills not assessed are absent.",
+    )
+    not_assessed: list[str] = Field(
+        default_factory=list,
+        json_schema_extra=PERSONAL,
+        description="Skill ids the interviewer marked as not assessed in this interview.",
     )
     submitted_at: datetime

@@ -53,3 +53,7 @@ class Scorecard(IdMixin, TimestampMixin, TenantScoped, Base):
     submitted_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.interviews import access as _access  # noqa: E402, F401

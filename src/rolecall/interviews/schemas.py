@@ -27,6 +27,8 @@ VideoUrl = Annotated[
 Duration = Annotated[int, Field(ge=15, le=480)]
 Interviewers = Annotated[list[uuid.UUID], Field(min_length=1, max_length=10)]
 Rating = Annotated[int, Field(ge=1, le=4)]
+# An interviewer who did not cover a skill says so, rather than inventing a rating for it.
+NotAssessed = Literal["not_assessed"]
 Notes = Annotated[str, StringConstraints(max_length=10_000)]
 
 
@@ -103,19 +105,33 @@ class InterviewListItem(InterviewOut):
 
 
 class Attribute(BaseModel):
-    """One skill of the pinned role profile at the job's level, and this interviewer's rating of it."""
+    """One skill of the pinned role profile at the job's level, and this interviewer's rating of it.
+
+    ``rating`` is null until rated; ``not_assessed`` is true when the interviewer marked the skill
+    as not covered by the interview (its ``rating`` is then null). Aggregates leave such skills out.
+    """
 
     skill: str
     name: str
     rating: Rating | None
+    not_assessed: bool = False
 
 
 class ScorecardUpdate(BaseModel):
-    """A partial update of one's draft: ``ratings`` maps skill ids to 1-4 (null clears a rating)."""
+    """A partial update of one's draft: ``ratings`` maps skill ids to 1-4, to ``"not_assessed"`` for a
+    skill the interview did not cover, or to null (clears a rating or the mark). Skills left out keep
+    their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"ratings": {"python": 3, "sql": "not_assessed"}, "recommendation": "yes", "notes": "…"}
+            ]
+        },
+    )
 
-    ratings: dict[str, Rating | None] | None = Field(default=None, max_length=100)
+    ratings: dict[str, Rating | NotAssessed | None] | None = Field(default=None, max_length=100)
     recommendation: Recommendation | None = None
     notes: Notes | None = None
 
@@ -144,8 +160,11 @@ class ScorecardList(BaseModel):
 class SkillSummary(BaseModel):
     skill: str
     name: str
-    average_rating: float | None
-    ratings: int
+    average_rating: float | None = Field(
+        description="Mean of the ratings given; not-assessed marks are left out"
+    )
+    ratings: int = Field(description="How many submitted scorecards rated this skill")
+    not_assessed: int = Field(default=0, description="How many submitted scorecards marked it not assessed")
 
 
 class ScorecardSummary(BaseModel):

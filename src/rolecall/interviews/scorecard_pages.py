@@ -31,7 +31,12 @@ RECOMMENDATION_WORDS = {"strong_no": "Strong no", "no": "No", "yes": "Yes", "str
 
 
 def _stored(view: scorecards.ScorecardView) -> dict[str, Any]:
-    ratings = {a["skill"]: str(a["rating"]) for a in view.attributes if a["rating"] is not None}
+    """The draft's choices as form values: "1"-"4", or "not_assessed" for a skill marked so."""
+    ratings = {
+        a["skill"]: scorecards.NOT_ASSESSED if a["not_assessed"] else str(a["rating"])
+        for a in view.attributes
+        if a["rating"] is not None or a["not_assessed"]
+    }
     return {"ratings": ratings, "recommendation": view.recommendation or "", "notes": view.notes or ""}
 
 
@@ -133,6 +138,8 @@ async def save_scorecard(
             )
         else:
             response = RedirectResponse(f"/app/interviews/{interview_id}/scorecard", status_code=303)
-            flash(request, response, "Draft saved. Submit it when every skill is rated.")
+            flash(
+                request, response, "Draft saved. Submit it when every skill is rated or marked not assessed."
+            )
         return response
     return await _page(request, session, principal, view, values=values, errors=errors, status=422)

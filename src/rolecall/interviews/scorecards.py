@@ -2,20 +2,26 @@
 
 A scorecard is started lazily the first time its interviewer opens it, with one attribute per skill
 the job's pinned role profile lists for the job's level, so every interviewer of a job rates the same
-things. Ratings run 1-4 (no middle to hide in). Other interviewers' scorecards stay hidden from an
+things. Ratings run 1-4 (no middle to hide in); a skill the interview did not cover is marked
+``not_assessed`` instead, and every aggregate (the summary, the ranking's means) leaves it out rather
+than counting it as a low rating. Other interviewers' scorecards stay hidden from an
 interviewer until they have submitted their own, so nobody anchors on a colleague's verdict; staff
 who are not on the interview (recruiters, hiring managers) see submitted scorecards only.
 
 Notes are an opinion about a person: sealed with the KeyRing for ``scorecard:<id>:notes`` and never
 put into events or audit entries. Services never commit.
+
+A scorecard is evidence of an interview that took place: none is started, changed or submitted
+before the interview's start (less :data:`START_LEEWAY`, for a panel that begins a few minutes
+early) nor for a cancelled interview; both answer 409, like any other state conflict here.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any, Final, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +43,12 @@ from rolecall.platform.ids import new_id
 from rolecall.platform.pii import KeyRing
 from rolecall.roles import service as roles
 
+#: How long before the scheduled start a scorecard may be opened: a panel may begin a few minutes
+#: early, and interviewers' notes are written as it runs. Anything earlier is not a scorecard of the
+#: interview (one was once accepted six days ahead).
+START_LEEWAY: Final = timedelta(minutes=5)
+NOT_ASSESSED: Final = "not_assessed"
+
 
 @dataclass(frozen=True)
 class ScorecardView:
@@ -56,6 +68,11 @@ class ScorecardView:
     updated_at: datetime
 
 
+def attribute_view(attribute: dict[str, Any]) -> dict[str, Any]:
+    """One stored attribute as every reader sees it; rows written before 0017 have no flag."""
+    return {**attribute, "not_assessed": bool(attribute.get(NOT_ASSESSED))}
+
+
 def _view(keyring: KeyRing, card: Scorecard) -> ScorecardView:
     notes = None if card.notes is None else keyring.decrypt(card.notes, context=notes_context(card.id))
     return ScorecardView(
@@ -63,7 +80,7 @@ def _view(keyring: KeyRing, card: Scorecard) -> ScorecardView:
         interview_id=card.interview_id,
         application_id=card.application_id,
         interviewer_id=card.interviewer_id,
-        attributes=[dict(attribute) for attribute in card.attributes],
+        attributes=[attribute_view(attribute) for attribute in card.attributes],
         recommendation=card.recommendation,
         notes=notes,
         status=card.status,
@@ -90,7 +107,7 @@ async def _attributes(
     job = await jobs.get_job(session, principal, interview.job_id)
     profile = (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
     return [
-        {"skill": skill.skill_id, "name": skill.name, "rating": None}
+        {"skill": skill.skill_id, "name": skill.name, "rating": None, NOT_ASSESSED: False}
         for skill in profile.skills
         if job.level in skill.proficiency
     ]
@@ -104,8 +121,7 @@ async def my_scorecard(
     card = await repository.get_scorecard(session, interview.id, principal.subject_id)
     if card is not None:
         return _view(keyring, card)
-    if interview.status == "cancelled":
-        raise Conflict("The interview is cancelled; no new scorecards can be started for it.")
+    _check_open(interview, "started")
     card = Scorecard(
         id=new_id(),
         organisation_id=principal.organisation_id,
@@ -130,13 +146,29 @@ async def my_scorecard(
     return _view(keyring, card)
 
 
-async def _my_draft(session: AsyncSession, principal: Principal, interview_id: uuid.UUID) -> Scorecard:
+def _check_open(interview: Interview, doing: str) -> None:
+    """409 unless the interview may take scorecards now: not cancelled, and started (with leeway)."""
+    if interview.status == "cancelled":
+        raise Conflict(f"The interview is cancelled; no scorecard can be {doing} for it.")
+    starts_at = interview.starts_at
+    if utcnow() < starts_at - START_LEEWAY:
+        raise Conflict(
+            f"The interview starts at {starts_at:%Y-%m-%d %H:%M} UTC; a scorecard can be {doing} from "
+            f"{int(START_LEEWAY.total_seconds() // 60)} minutes before its start, not earlier."
+        )
+
+
+async def _my_draft(
+    session: AsyncSession, principal: Principal, interview_id: uuid.UUID, doing: str
+) -> Scorecard:
     interview = await _interview_i_sit_on(session, principal, interview_id)
     card = await repository.get_scorecard(session, interview.id, principal.subject_id)
     if card is None:
         raise NotFound("You have no scorecard for this interview yet; GET it to start one.")
     if card.status == "submitted":
         raise Conflict("This scorecard is submitted and can no longer be changed.")
+    # A draft started under older rules, or before the interview moved later, waits too.
+    _check_open(interview, doing)
     return card
 
 
@@ -149,7 +181,7 @@ async def update_my_scorecard(
     *,
     keyring: KeyRing,
 ) -> ScorecardView:
-    card = await _my_draft(session, principal, interview_id)
+    card = await _my_draft(session, principal, interview_id, "changed")
     check_if_match(if_match, card.id, card.version)
     sent = body.model_dump(exclude_unset=True)
     changed: list[str] = []
@@ -174,7 +206,8 @@ async def update_my_scorecard(
     return _view(keyring, card)
 
 
-def _rated(attributes: list[dict[str, Any]], ratings: dict[str, int | None]) -> list[dict[str, Any]]:
+def _rated(attributes: list[dict[str, Any]], ratings: dict[str, int | str | None]) -> list[dict[str, Any]]:
+    """Apply ``ratings``: 1-4 rates a skill, ``"not_assessed"`` marks it so, null clears both."""
     known = {attribute["skill"] for attribute in attributes}
     unknown = [skill for skill in ratings if skill not in known]
     if unknown:
@@ -182,27 +215,37 @@ def _rated(attributes: list[dict[str, Any]], ratings: dict[str, int | None]) -> 
             {"field": f"ratings.{skill}", "message": "Not a skill on this scorecard."} for skill in unknown
         ]
         raise Unprocessable("Rate only the skills listed on the scorecard.", extra={"errors": errors})
-    return [
-        {**attribute, "rating": ratings.get(attribute["skill"], attribute["rating"])}
-        for attribute in attributes
-    ]
+    updated = []
+    for attribute in attributes:
+        if attribute["skill"] not in ratings:
+            updated.append(dict(attribute))
+            continue
+        value = ratings[attribute["skill"]]
+        skipped = value == NOT_ASSESSED
+        rating = None if skipped or value is None else int(value)
+        updated.append({**attribute, "rating": rating, NOT_ASSESSED: skipped})
+    return updated
 
 
 async def submit_my_scorecard(
     session: AsyncSession, principal: Principal, interview_id: uuid.UUID, *, keyring: KeyRing
 ) -> ScorecardView:
-    """Freeze the caller's draft; every skill needs a rating and the card a recommendation."""
-    card = await _my_draft(session, principal, interview_id)
+    """Freeze the caller's draft: every skill rated or marked not assessed, and a recommendation."""
+    card = await _my_draft(session, principal, interview_id, "submitted")
     errors = [
-        {"field": f"attributes.{attribute['skill']}", "message": f"Rate {attribute['name']} (1-4)."}
+        {
+            "field": f"attributes.{attribute['skill']}",
+            "message": f"Rate {attribute['name']} (1-4) or mark it not assessed.",
+        }
         for attribute in card.attributes
-        if attribute["rating"] is None
+        if attribute["rating"] is None and not attribute.get(NOT_ASSESSED)
     ]
     if card.recommendation is None:
         errors.append({"field": "recommendation", "message": "Give a recommendation."})
     if errors:
         raise Unprocessable(
-            "Rate every skill and give a recommendation before submitting.", extra={"errors": errors}
+            "Rate every skill (or mark it not assessed) and give a recommendation before submitting.",
+            extra={"errors": errors},
         )
     card.status = "submitted"
     card.submitted_at = utcnow()
@@ -217,7 +260,8 @@ async def submit_my_scorecard(
         job_id=interview.job_id,
         interviewer_id=card.interviewer_id,
         recommendation=cast(Recommendation, card.recommendation),
-        ratings={attribute["skill"]: attribute["rating"] for attribute in card.attributes},
+        ratings={a["skill"]: a["rating"] for a in card.attributes if a["rating"] is not None},
+        not_assessed=[a["skill"] for a in card.attributes if a.get(NOT_ASSESSED)],
         submitted_at=card.submitted_at,
     )
     emit(session, event)
@@ -256,6 +300,8 @@ async def application_summary(
 ) -> dict[str, Any]:
     """Per-skill average rating and recommendation counts over the application's submitted scorecards.
 
+    A skill marked not assessed is counted apart (``not_assessed``) and is no part of the average.
+
     The blind-review rule holds here too: someone on one of the application's (not cancelled)
     interviews who has not submitted their scorecard for it gets 403, or the averages would tell
     them what their colleagues thought.
@@ -272,6 +318,7 @@ async def application_summary(
     cards = await repository.submitted_scorecards_of_application(session, facts.id)
     names: dict[str, str] = {}
     ratings: dict[str, list[int]] = {}
+    skipped: dict[str, int] = {}
     recommendations = dict.fromkeys(RECOMMENDATIONS, 0)
     for card in cards:
         if card.recommendation in recommendations:
@@ -280,12 +327,15 @@ async def application_summary(
             names.setdefault(attribute["skill"], attribute["name"])
             if attribute["rating"] is not None:
                 ratings.setdefault(attribute["skill"], []).append(int(attribute["rating"]))
+            elif attribute.get(NOT_ASSESSED):
+                skipped[attribute["skill"]] = skipped.get(attribute["skill"], 0) + 1
     skills = [
         {
             "skill": skill,
             "name": name,
             "average_rating": round(sum(got) / len(got), 2) if (got := ratings.get(skill)) else None,
             "ratings": len(ratings.get(skill, [])),
+            "not_assessed": skipped.get(skill, 0),
         }
         for skill, name in names.items()
     ]

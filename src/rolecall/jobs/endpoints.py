@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from rolecall.jobs import service
+from rolecall.jobs import posting, preview, service
 from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRead, JobsWrite, LibraryRead
+from rolecall.jobs.description import JobDescriptionInput, TemplateOverrideError
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.posting import Format
 from rolecall.jobs.repository import JobFilter
@@ -26,7 +27,8 @@ from rolecall.jobs.schemas import (
 )
 from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession, Principal
-from rolecall.platform.http import IfMatch, set_etag
+from rolecall.platform.errors import Unprocessable
+from rolecall.platform.http import AfterTransaction, IfMatch, follow_up_transaction, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
 from rolecall.platform.strict import IsoDateTime
 from rolecall.roles.library.schema import Level
@@ -45,6 +47,37 @@ async def _job_out(session: DbSession, principal: Principal, job: Job, response:
     set_etag(response, job.id, job.version)
     settings = await service.get_settings(session, principal)
     return JobOut.model_validate(service.job_out(job, settings))
+
+
+async def _render_ahead(
+    request: Request,
+    principal: Principal,
+    job_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    opening: bool = False,
+) -> None:
+    """Render the description a job write is about to publish, before the write's transaction.
+
+    A short read, then the render (organisation overrides run in a budgeted child process) with no
+    transaction open; the write that follows finds the description in the render cache and holds
+    the database lock only for its own statements. When the input differs after all (a job opened
+    for the first time gets today's date; someone else changed it in between), the write renders
+    it again under the same budget.
+    """
+    async with follow_up_transaction(request) as reading:
+        job = await service.get_job(reading, principal, job_id)
+        if job.status != "open" and not (opening and job.status in ("draft", "paused")):
+            return
+        try:
+            data, settings = await preview.description_input(reading, principal, job, changes)
+        except ValueError:  # changes the write will refuse, with the proper problem document
+            return
+    await posting.prerender([data], posting.overrides_of(settings))
+
+
+def _after(out: JobOut, response: Response) -> Response:
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": response.headers["ETag"]})
 
 
 def _settings_out(settings: JobSettings, response: Response) -> JobSettingsOut:
@@ -67,6 +100,17 @@ def _settings_out(settings: JobSettings, response: Response) -> JobSettingsOut:
     )
 
 
+async def _render_later(data: JobDescriptionInput, fmt: Format, settings: JobSettings) -> Response:
+    """Render once the request's transaction has ended; a failing override is a 422 saying why."""
+    try:
+        return _rendered(await posting.render(data, fmt, settings), fmt)
+    except TemplateOverrideError as exc:
+        raise Unprocessable(
+            "An organisation template override cannot be rendered.",
+            extra={"errors": [{"field": f"template_overrides.{exc.name}", "message": str(exc)}]},
+        ) from exc
+
+
 def _rendered(content: str | dict[str, Any], fmt: Format) -> Response:
     if fmt == "json":
         return JSONResponse(content)
@@ -82,13 +126,31 @@ async def read_job_settings(principal: JobsRead, session: DbSession, response: R
 
 @router.patch("/job-settings", response_model=JobSettingsOut)
 async def update_job_settings(
+    request: Request,
     body: JobSettingsUpdate,
     principal: JobSettingsWrite,
-    session: DbSession,
     if_match: IfMatch,
     response: Response,
-) -> JobSettingsOut:
-    return _settings_out(await service.update_settings(session, principal, body, if_match), response)
+) -> Response:
+    # Overrides are checked and rendered with no transaction open, then saved: (1) the trial
+    # renders, (2) a short read of the open jobs' description inputs under the new settings, (3)
+    # their renders into the render cache, (4) the write, whose republish finds every description
+    # ready. Steps 1 and 3 run in budgeted child processes and hold no database lock; the request's
+    # own unit of work only authenticated the caller.
+
+    async def produce() -> Response:
+        await service.check_template_overrides(body)
+        async with follow_up_transaction(request) as reading:
+            inputs, overrides = await service.republish_inputs(reading, principal, body)
+        await posting.prerender(inputs, overrides)
+        async with follow_up_transaction(request) as writing:
+            settings = await service.update_settings(
+                writing, principal, body, if_match, overrides_checked=True
+            )
+            out = _settings_out(settings, response)
+        return JSONResponse(out.model_dump(mode="json"), headers={"ETag": response.headers["ETag"]})
+
+    return AfterTransaction(produce)
 
 
 @router.get("/jobs", response_model=Page[JobOut])
@@ -149,19 +211,37 @@ async def read_job(job_id: uuid.UUID, principal: JobsRead, session: DbSession, r
 async def update_job(
     job_id: uuid.UUID,
     body: JobUpdate,
+    request: Request,
     principal: JobsWrite,
     session: DbSession,
     if_match: IfMatch,
     response: Response,
-) -> JobOut:
-    job = await service.update_job(session, principal, job_id, body, if_match)
-    return await _job_out(session, principal, job, response)
+) -> Response:
+    await service.get_job(session, principal, job_id)  # 404 before anything else
+    changes = preview.acceptable(body.model_dump(mode="json", exclude_unset=True))
+
+    async def produce() -> Response:
+        await _render_ahead(request, principal, job_id, changes)
+        async with follow_up_transaction(request) as writing:
+            updated = await service.update_job(writing, principal, job_id, body, if_match)
+            return _after(await _job_out(writing, principal, updated, response), response)
+
+    return AfterTransaction(produce)
 
 
 @router.post("/jobs/{job_id}/open", response_model=JobOut, summary="Publish (or resume) the job")
-async def open_job(job_id: uuid.UUID, principal: JobsWrite, session: DbSession, response: Response) -> JobOut:
-    job = await service.transition(session, principal, job_id, "open")
-    return await _job_out(session, principal, job, response)
+async def open_job(
+    job_id: uuid.UUID, request: Request, principal: JobsWrite, session: DbSession, response: Response
+) -> Response:
+    await service.get_job(session, principal, job_id)  # 404 before anything else
+
+    async def produce() -> Response:
+        await _render_ahead(request, principal, job_id, {}, opening=True)
+        async with follow_up_transaction(request) as writing:
+            job = await service.transition(writing, principal, job_id, "open")
+            return _after(await _job_out(writing, principal, job, response), response)
+
+    return AfterTransaction(produce)
 
 
 @router.post("/jobs/{job_id}/pause", response_model=JobOut, summary="Take the posting off the board for now")
@@ -184,7 +264,8 @@ async def close_job(
 async def job_description(
     job_id: uuid.UUID, principal: JobsRead, session: DbSession, format: FormatQuery = "markdown"
 ) -> Response:
-    return _rendered(await service.description(session, principal, job_id, format), format)
+    data, settings = await service.description_input(session, principal, job_id)
+    return AfterTransaction(lambda: _render_later(data, format, settings))
 
 
 @router.get(
@@ -200,7 +281,8 @@ async def profile_description(
     session: DbSession,
     format: FormatQuery = "markdown",
 ) -> Response:
-    return _rendered(await service.profile_description(session, principal, profile_id, level, format), format)
+    data, settings = await service.profile_description_input(session, principal, profile_id, level)
+    return AfterTransaction(lambda: _render_later(data, format, settings))
 
 
 @router.get(
@@ -212,4 +294,4 @@ async def profile_description(
 async def library_description(
     library_id: str, level: Level, principal: LibraryRead, format: FormatQuery = "markdown"
 ) -> Response:
-    return _rendered(service.library_description(library_id, level, format), format)
+    return _rendered(await service.library_description(library_id, level, format), format)

@@ -76,3 +76,7 @@ class JobSettings(IdMixin, TimestampMixin, TenantScoped, Base):
     stage_template: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.jobs import access as _access  # noqa: E402, F401

@@ -24,7 +24,7 @@ from rolecall.jobs.models import Job
 from rolecall.jobs.schemas import CloseJob, JobCreate, JobUpdate
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.errors import Conflict, PreconditionFailed, ProblemError, Unprocessable
-from rolecall.platform.http import etag_for
+from rolecall.platform.http import AfterTransaction, etag_for
 from rolecall.platform.pagination import PageParams
 from rolecall.roles import service as roles
 from rolecall.web.auth import page_requires
@@ -205,8 +205,14 @@ async def preview_job(job_id: uuid.UUID, request: Request, session: DbSession, p
     form = await request.form()
     values = page_form.read_form(form, [str(v) for v in form.getlist("team")])
     changes = preview.acceptable(page_form.job_fields(values))
-    html = Markup(await preview.description_html(session, principal, job, changes))  # noqa: S704 - renderer output
-    return render(request, "jobs/editor_preview.html", {"description": html})
+    data, settings = await preview.description_input(session, principal, job, changes)
+
+    async def produce() -> Response:
+        # After the request's transaction: an override renders under its budget holding no lock.
+        html = Markup(await preview.html_of(data, settings))  # noqa: S704 - renderer output
+        return render(request, "jobs/editor_preview.html", {"description": html})
+
+    return AfterTransaction(produce)
 
 
 # --- lifecycle ------------------------------------------------------------------------------------

@@ -7,13 +7,19 @@ so the board serves it without calling back into this context.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
+import structlog
+
 from rolecall.jobs import description as jd
+from rolecall.jobs.description import budgeted
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.platform.clock import utcnow
 from rolecall.roles.library.schema import RoleProfile
+
+_log = structlog.get_logger("rolecall.jobs")
 
 Format = Literal["markdown", "html", "json"]
 _LEVEL_WORDS = {"mid": "Mid-level"}
@@ -95,13 +101,38 @@ def profile_input(
     return jd.from_profile(profile, level, company=_company(settings, organisation_name), job=details)
 
 
-def render(data: jd.JobDescriptionInput, fmt: Format, settings: JobSettings | None) -> str | dict[str, Any]:
-    overrides = settings.template_overrides if settings is not None else None
-    if fmt == "markdown":
-        return jd.render_markdown(data, overrides=overrides)
-    if fmt == "html":
-        return jd.render_html(data, overrides=overrides)
-    return jd.render_json(data)
+def overrides_of(settings: JobSettings | None) -> dict[str, str]:
+    return dict(settings.template_overrides or {}) if settings is not None else {}
+
+
+async def render(
+    data: jd.JobDescriptionInput, fmt: Format, settings: JobSettings | None
+) -> str | dict[str, Any]:
+    """One format of a description for staff. An override that fails (or runs out of its budget)
+    raises :class:`~rolecall.jobs.description.TemplateOverrideError`, so the editor sees why."""
+    if fmt == "json":
+        return jd.render_json(data)
+    rendered: str = (await budgeted.render(data, overrides_of(settings), (fmt,)))[fmt]
+    return rendered
+
+
+async def describe(data: jd.JobDescriptionInput, overrides: Mapping[str, str]) -> dict[str, Any]:
+    """Every part of the published description: the organisation's overrides, or the built-in
+    templates when an override fails or runs out of its budget (logged), so a posting always goes
+    out. A render done earlier with the same input comes from the cache at no cost."""
+    try:
+        return await budgeted.render(data, overrides)
+    except jd.TemplateOverrideError as exc:
+        _log.warning("job_description_override_failed", template=exc.name, error=exc.message)
+        fallback = await budgeted.render(data, {})
+        budgeted.remember(data, overrides, fallback)
+        return fallback
+
+
+async def prerender(inputs: list[jd.JobDescriptionInput], overrides: Mapping[str, str]) -> None:
+    """Render descriptions ahead of a write, with no transaction open, so the write finds them cached."""
+    for data in inputs:
+        await describe(data, overrides)
 
 
 def job_state(job: Job) -> dict[str, Any]:
@@ -141,12 +172,12 @@ def job_state(job: Job) -> dict[str, Any]:
     }
 
 
-def build(job: Job, profile: RoleProfile, settings: JobSettings, organisation_name: str) -> dict[str, Any]:
+async def build(
+    job: Job, profile: RoleProfile, settings: JobSettings, organisation_name: str
+) -> dict[str, Any]:
     """The public posting of an open job."""
     data = job_input(job, profile, settings, organisation_name)
-    overrides = settings.template_overrides or None
-    html = jd.render_html(data, overrides=overrides)
-    markdown = jd.render_markdown(data, overrides=overrides)
+    described = await describe(data, overrides_of(settings))
     spec_skills = [s for s in profile.skills if job.level in s.proficiency]
     visible = salary_visible(job, settings)
     return {
@@ -179,11 +210,11 @@ def build(job: Job, profile: RoleProfile, settings: JobSettings, organisation_na
         "updated_at": utcnow().isoformat(),
         "valid_through": job.valid_through.isoformat() if job.valid_through else None,
         "description": {
-            "markdown": markdown,
-            "html": html,
-            "text": jd.render_text(data, overrides=overrides),
+            "markdown": described["markdown"],
+            "html": described["html"],
+            "text": described["text"],
         },
-        "json_ld": jd.job_posting_jsonld(data, overrides=overrides),
+        "json_ld": described["json_ld"],
         "application_form": job.application_form,
         "apply_url": f"/v1/board/postings/{job.id}/applications",
     }

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import escape
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.identity import service as identity
 from rolecall.jobs import posting, service
+from rolecall.jobs.description import JobDescriptionInput, TemplateOverrideError
 from rolecall.jobs.generator import preview_html
-from rolecall.jobs.models import Job
+from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.schemas import JobUpdate
 from rolecall.platform.auth import Principal
 from rolecall.roles import service as roles
@@ -64,15 +66,34 @@ def _unsaved_copy(job: Job, changes: Mapping[str, Any]) -> Job:
     return draft
 
 
-async def description_html(
+async def description_input(
     session: AsyncSession, principal: Principal, job: Job, changes: Mapping[str, Any] | None = None
-) -> str:
-    """The description's HTML as the job page shows it (title as ``<h2>``, no JSON-LD block)."""
+) -> tuple[JobDescriptionInput, JobSettings]:
+    """What the description with ``changes`` is rendered from; read-only."""
     profile = (await roles.pinned_profile(session, job.role_profile_id, job.profile_version)).document
     wanted = dict(changes or {})
     if "title" in wanted and not wanted["title"]:
         wanted["title"] = posting.default_title(job.level, profile.title)
     settings = await service.get_settings(session, principal)
     organisation = await identity.get_organisation(session, principal)
-    data = posting.job_input(_unsaved_copy(job, wanted), profile, settings, organisation.name)
-    return preview_html(str(posting.render(data, "html", settings)))
+    return posting.job_input(_unsaved_copy(job, wanted), profile, settings, organisation.name), settings
+
+
+async def html_of(data: JobDescriptionInput, settings: JobSettings) -> str:
+    """The description's HTML as the job page shows it (title as ``<h2>``, no JSON-LD block).
+
+    An override that cannot be rendered (an error, or its budget ran out) is shown as a message
+    in place of the description, so the editor says what is wrong instead of failing."""
+    try:
+        return preview_html(str(await posting.render(data, "html", settings)))
+    except TemplateOverrideError as exc:
+        return f'<p class="form-error" role="alert">{escape(str(exc))}</p>'
+
+
+async def description_html(
+    session: AsyncSession, principal: Principal, job: Job, changes: Mapping[str, Any] | None = None
+) -> str:
+    """:func:`html_of` the job with ``changes``; renders inside the caller's transaction, under the
+    render budget. Routes that can should read with :func:`description_input` and render after
+    their transaction (``rolecall.platform.http.AfterTransaction``)."""
+    return await html_of(*await description_input(session, principal, job, changes))

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
 from rolecall.identity import service as identity
+from rolecall.jobs import description as jd
 from rolecall.jobs import posting, repository
-from rolecall.jobs.description import TemplateOverrideError, validate_override
+from rolecall.jobs.description import budgeted
 from rolecall.jobs.events import (
     JobClosed,
     JobCreated,
@@ -45,6 +46,7 @@ from rolecall.jobs.schemas import (
     TeamMember,
     dump,
 )
+from rolecall.platform import access
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, NotFound, Unprocessable
@@ -153,17 +155,83 @@ async def _stage_template(session: AsyncSession, principal: Principal) -> list[d
     return list(settings.stage_template or dump(DEFAULT_STAGES))
 
 
+async def check_template_overrides(body: JobSettingsUpdate) -> None:
+    """Refuse overrides that do not compile, use a forbidden construct, or fail a trial render
+    (or run out of the render budget) against sample data, listing every problem at once.
+
+    Needs no database: the API calls it before the request's write transaction starts, so the trial
+    renders hold no lock (see ``endpoints.update_job_settings``)."""
+    problems = await budgeted.problems(body.template_overrides or {})
+    if problems:
+        raise Unprocessable(
+            "Nothing was saved. " + " ".join(f"{p}." for p in problems),
+            extra={
+                "errors": [
+                    {"field": f"template_overrides.{p.name}", "message": str(p), "line": p.line}
+                    for p in problems
+                ]
+            },
+        )
+
+
+def _refuse_nulls(changes: dict[str, Any]) -> None:
+    """Settings that always have a value; checked before anything is rendered from the changes."""
+    for required in ("board_slug", "listed", "show_salary"):
+        if required in changes and changes[required] is None:
+            raise _problem(required, f"{required} cannot be null.")
+
+
+def _settings_with(settings: JobSettings, changes: dict[str, Any]) -> JobSettings:
+    """An unsaved copy of the settings with ``changes`` applied, for rendering ahead of a write."""
+    columns = JobSettings.__table__.columns
+    copy = JobSettings(**{column.key: getattr(settings, column.key) for column in columns})
+    for key, value in changes.items():
+        if hasattr(copy, key):
+            setattr(copy, key, value)
+    return copy
+
+
+async def republish_inputs(
+    session: AsyncSession, principal: Principal, body: JobSettingsUpdate
+) -> tuple[list[jd.JobDescriptionInput], dict[str, str]]:
+    """What the open jobs' descriptions would be rendered from once ``body`` is saved.
+
+    Read-only; the caller renders these (``posting.prerender``) with no transaction open, so the
+    republish in :func:`update_settings` finds them in the render cache."""
+    settings = await get_settings(session, principal)
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    if not changes:
+        return [], {}
+    _refuse_nulls(changes)
+    future = _settings_with(settings, changes)
+    organisation = await identity.get_organisation(session, principal)
+    inputs = [
+        posting.job_input(job, await _pinned(session, job), future, organisation.name)
+        for job in await repository.open_jobs(session)
+    ]
+    return inputs, posting.overrides_of(future)
+
+
 async def update_settings(
-    session: AsyncSession, principal: Principal, body: JobSettingsUpdate, if_match: str
+    session: AsyncSession,
+    principal: Principal,
+    body: JobSettingsUpdate,
+    if_match: str,
+    *,
+    overrides_checked: bool = False,
 ) -> JobSettings:
+    """Save the organisation's job settings and publish its open jobs again.
+
+    ``overrides_checked`` says the caller already ran :func:`check_template_overrides` outside the
+    transaction; otherwise the trial renders run here, under their budget."""
+    if not overrides_checked:
+        await check_template_overrides(body)
     settings = await get_settings(session, principal)
     check_if_match(if_match, settings.id, settings.version)
     changes = body.model_dump(exclude_unset=True, mode="json")
     if not changes:
         return settings  # nothing changed: no new version, no republishing
-    for required in ("board_slug", "listed", "show_salary"):
-        if required in changes and changes[required] is None:
-            raise _problem(required, f"{required} cannot be null.")
+    _refuse_nulls(changes)
     for text in ("about", "equal_opportunity", "careers_intro"):  # blank text is no text: the default applies
         if text in changes and changes[text] is not None and not changes[text].strip():
             changes[text] = None
@@ -175,11 +243,6 @@ async def update_settings(
         session, changes["board_slug"]
     ):
         raise Conflict(f"The board address {changes['board_slug']!r} is taken by another organisation.")
-    for name, source in (changes.get("template_overrides") or {}).items():
-        try:
-            validate_override(name, source)
-        except TemplateOverrideError as exc:
-            raise _problem(f"template_overrides.{name}", str(exc)) from exc
     for key in ("benefits", "template_overrides"):
         if key in changes and changes[key] is None:
             changes[key] = [] if key == "benefits" else {}
@@ -246,6 +309,15 @@ def _check_salary(profile: RoleProfile, level: str, salary: Salary | None) -> No
         f"The salary range is outside the {level} band(s) of the profile ({ranges}). "
         "Adjust it or give an override_reason.",
     )
+
+
+def _with_creator(session: AsyncSession, principal: Principal, team: list[TeamMember]) -> list[TeamMember]:
+    """A staff member who sees only their teams' jobs joins the team of a job they create; otherwise
+    the job would vanish from their view the moment it exists."""
+    if not access.is_restricted(session) or any(m.user_id == principal.subject_id for m in team):
+        return team
+    role = next((r for r in ("recruiter", "hiring_manager") if r in principal.roles), "interviewer")
+    return [*team, TeamMember(user_id=principal.subject_id, role=role)]
 
 
 async def _check_team(session: AsyncSession, principal: Principal, team: list[TeamMember]) -> None:
@@ -366,7 +438,7 @@ async def create_job(session: AsyncSession, principal: Principal, body: JobCreat
     countries, zones = body.remote_countries or [], body.remote_time_zones or []
     _check_places(body.work_arrangement, locations, countries, zones)
     _check_salary(profile, body.level, body.salary)
-    team = body.hiring_team or []
+    team = _with_creator(session, principal, body.hiring_team or [])
     await _check_team(session, principal, team)
     job = Job(
         organisation_id=principal.organisation_id,
@@ -392,6 +464,7 @@ async def create_job(session: AsyncSession, principal: Principal, body: JobCreat
     )
     session.add(job)
     await session.flush()
+    access.include_job(session, job.id)
     await _emit(session, principal, JobCreated, job)
     return job
 
@@ -497,41 +570,41 @@ async def _emit(
     if job.status == "open":
         settings = await get_settings(session, principal)
         organisation = await identity.get_organisation(session, principal)
-        public = posting.build(job, await _pinned(session, job), settings, organisation.name)
+        public = await posting.build(job, await _pinned(session, job), settings, organisation.name)
     action = event.event_type.split(".", 1)[1]
     emit(
         session, event(action=action, job=JobSnapshot.model_validate(posting.job_state(job)), posting=public)
     )
 
 
-async def description(
-    session: AsyncSession, principal: Principal, job_id: uuid.UUID, fmt: posting.Format
-) -> str | dict[str, Any]:
+async def description_input(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID
+) -> tuple[jd.JobDescriptionInput, JobSettings]:
+    """What a job's description is rendered from. Rendering is left to the caller, which does it
+    after the transaction has ended (``posting.render``), so a slow override holds no lock."""
     job = await _get(session, job_id)
     settings = await get_settings(session, principal)
     organisation = await identity.get_organisation(session, principal)
-    return posting.render(
-        posting.job_input(job, await _pinned(session, job), settings, organisation.name), fmt, settings
-    )
+    return posting.job_input(job, await _pinned(session, job), settings, organisation.name), settings
 
 
-async def profile_description(
-    session: AsyncSession, principal: Principal, profile_id: uuid.UUID, level: str, fmt: posting.Format
-) -> str | dict[str, Any]:
+async def profile_description_input(
+    session: AsyncSession, principal: Principal, profile_id: uuid.UUID, level: str
+) -> tuple[jd.JobDescriptionInput, JobSettings]:
+    """What a profile level's description is rendered from; rendering as for :func:`description_input`."""
     pinned = await roles.pinned_profile(session, profile_id)
     if pinned.document.level(level) is None:
         raise NotFound(f"Profile {pinned.document.id!r} has no level {level!r}.")
     settings = await get_settings(session, principal)
     organisation = await identity.get_organisation(session, principal)
-    data = posting.profile_input(pinned.document, level, settings, organisation.name)
-    return posting.render(data, fmt, settings)
+    return posting.profile_input(pinned.document, level, settings, organisation.name), settings
 
 
-def library_description(slug: str, level: str, fmt: posting.Format) -> str | dict[str, Any]:
+async def library_description(slug: str, level: str, fmt: posting.Format) -> str | dict[str, Any]:
     profile = roles.library_profile(slug)
     if profile.level(level) is None:
         raise NotFound(f"Profile {slug!r} has no level {level!r}.")
-    return posting.render(posting.profile_input(profile, level, None, None), fmt, None)
+    return await posting.render(posting.profile_input(profile, level, None, None), fmt, None)
 
 
 def job_out(job: Job, settings: JobSettings) -> dict[str, Any]:

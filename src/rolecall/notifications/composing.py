@@ -166,8 +166,22 @@ def domain_of(mail_from: str) -> str:
     return address.rpartition("@")[2] or "rolecall.invalid"
 
 
-async def compose(session: AsyncSession, row: NotificationMessage, tools: Tools) -> EmailMessage:
-    """The e-mail for a queued row; raises :class:`Undeliverable` when it can never go."""
+@dataclass(frozen=True)
+class Composed:
+    """Everything a message needs, read from the database; rendering it needs no database."""
+
+    template: str
+    message_id: str
+    to_user: bool
+    language: str
+    override: rendering.Source | None
+    draft: Draft
+
+
+async def compose(session: AsyncSession, row: NotificationMessage, tools: Tools) -> Composed:
+    """What the e-mail for a queued row says, read in the caller's transaction; raises
+    :class:`Undeliverable` when it can never go. :func:`render` turns it into the e-mail after
+    the transaction has ended, so an organisation's slow template holds no database lock."""
     system = Principal.acting_for("system", row.organisation_id)
     name, address = await _recipient(session, system, row, tools)
     settings = await service.get_settings(session, row.organisation_id)
@@ -184,23 +198,37 @@ async def compose(session: AsyncSession, row: NotificationMessage, tools: Tools)
         await _variables(session, system, row, tools, draft)
     except NotFound as exc:  # the interview or offer is gone: nothing left to tell
         raise Undeliverable(f"what the message is about no longer exists: {exc.detail}") from exc
-    override = await service.override_source(session, row.template, settings.language)
-    rendered, _ = rendering.render_or_default(row.template, settings.language, override, draft.variables)
+    return Composed(
+        template=row.template,
+        message_id=row.message_id,
+        to_user=row.recipient_kind == "user",
+        language=settings.language,
+        override=await service.override_source(session, row.template, settings.language),
+        draft=draft,
+    )
 
+
+async def render(composed: Composed, tools: Tools) -> EmailMessage:
+    """The e-mail: an override renders in a budgeted child process (the default if it fails)."""
+    draft = composed.draft
+    rendered, _ = await rendering.render_or_default(
+        composed.template, composed.language, composed.override, draft.variables
+    )
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = tools.mail_from
-    message["To"] = formataddr((name, address))
+    message["To"] = formataddr((draft.to_name, draft.to_address))
     message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = f"<{row.message_id}@{domain_of(tools.mail_from)}>"
-    message["X-Rolecall-Template"] = row.template
-    if row.recipient_kind == "user":
+    message["Message-ID"] = f"<{composed.message_id}@{domain_of(tools.mail_from)}>"
+    message["X-Rolecall-Template"] = composed.template
+    if composed.to_user:
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     for data, maintype, subtype, params in draft.attachments:
+        params = dict(params)
         filename = params.pop("name", "attachment")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
     # After the body: setting the content moves Content-* headers into the parts.
-    message["Content-Language"] = settings.language
+    message["Content-Language"] = composed.language
     return message

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from rolecall.notifications import rendering, service
 from rolecall.notifications.auth import Myself, NotificationsRead, NotificationsWrite
@@ -21,7 +22,7 @@ from rolecall.notifications.schemas import (
     TemplateSummary,
 )
 from rolecall.platform.auth import DbSession
-from rolecall.platform.http import no_store, set_etag
+from rolecall.platform.http import AfterTransaction, follow_up_transaction, no_store, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
@@ -76,11 +77,18 @@ async def get_template(
 
 @router.put("/templates/{name}", response_model=TemplateOut)
 async def put_template(
-    name: str, body: TemplateIn, session: DbSession, principal: NotificationsWrite
-) -> TemplateOut:
+    name: str, body: TemplateIn, request: Request, principal: NotificationsWrite
+) -> Response:
     """Replace the organisation's version; refused (422) unless it renders with the sample data."""
-    source, lang, _ = await service.put_template(session, principal, name, body)
-    return _template_out(name, lang, source, True)
+
+    async def produce() -> Response:
+        # The trial render runs under its budget with no transaction open; then a short write.
+        await service.check_template(name, body)
+        async with follow_up_transaction(request) as session:
+            source, lang, _ = await service.put_template(session, principal, name, body, checked=True)
+        return JSONResponse(_template_out(name, lang, source, True).model_dump(mode="json"))
+
+    return AfterTransaction(produce)
 
 
 @router.delete("/templates/{name}", status_code=status.HTTP_204_NO_CONTENT)
@@ -98,10 +106,17 @@ async def preview_template(
     principal: NotificationsRead,
     body: Annotated[TemplateIn | None, Body()] = None,
     language: LanguageQuery = None,
-) -> PreviewOut:
+) -> Response:
     """Render a draft (the body) or the template in force with sample data; nothing is stored."""
-    rendered = await service.preview(session, principal, name, body, language)
-    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
+    source = await service.preview_source(session, principal, name, body, language)
+
+    async def produce() -> Response:
+        # Rendered after the request's transaction has ended, under the render budget.
+        rendered = await service.render_preview(source)
+        out = PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
+        return JSONResponse(out.model_dump(mode="json"))
+
+    return AfterTransaction(produce)
 
 
 @router.get("/messages", response_model=Page[MessageOut])

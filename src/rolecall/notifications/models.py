@@ -102,3 +102,7 @@ class NotificationDigestItem(IdMixin, TenantScoped, Base):
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     digested_at: Mapped[datetime | None] = mapped_column()
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.notifications import access as _access  # noqa: E402, F401

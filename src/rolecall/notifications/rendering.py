@@ -6,8 +6,14 @@ clickable), so a default exists once per language. An override may bring its own
 
 Overrides are written by organisation admins, so they are rendered in Jinja's immutable sandbox
 (no attribute access to internals, no mutation of the context) with size limits on the source and
-the result; HTML is autoescaped. A template that fails to render at send time is replaced by the
-default, and the failure is logged, so a broken override never keeps a candidate's e-mail back.
+the result. HTML is always autoescaped: the ``safe`` filter and its kind are removed and
+``{% autoescape %}`` blocks are refused (:mod:`rolecall.platform.template_sandbox`), and the HTML an
+override produces is cleaned against an allow-list with ``nh3`` before it is put into the message.
+Every render of an override, at send time, in a preview or in the save-time check, runs in a child
+process under :data:`RENDER_BUDGET` (:mod:`rolecall.platform.budget`), so a template with nested
+loops or a huge string is stopped instead of stalling the process. A template that fails to render
+at send time (its budget included) is replaced by the default, and the failure is logged, so a
+broken override never keeps a candidate's e-mail back.
 """
 
 from __future__ import annotations
@@ -23,7 +29,14 @@ import jinja2
 import structlog
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from rolecall.platform import template_sandbox
+from rolecall.platform.budget import Budget, BudgetedPool, BudgetExceeded
+
 log = structlog.get_logger("rolecall.notifications")
+
+RENDER_BUDGET = Budget(seconds=2.0, memory_bytes=256 * 1024 * 1024)
+"""One call: the subject, text and HTML of one message."""
+_POOL = BudgetedPool(RENDER_BUDGET, workers=1, preload=("rolecall.notifications.rendering",))
 
 LANGUAGES = ("en", "de")
 DEFAULT_LANGUAGE = "en"
@@ -111,9 +124,11 @@ class _Undefined(jinja2.Undefined):
 
 
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         autoescape=autoescape, undefined=_Undefined, keep_trailing_newline=True, trim_blocks=False
     )
+    template_sandbox.harden(env)
+    return env
 
 
 _TEXT = _environment(autoescape=False)
@@ -139,11 +154,19 @@ def _render(env: ImmutableSandboxedEnvironment, source: str, context: dict[str, 
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateProblem(f"A template may be at most {MAX_SOURCE_CHARS} characters long.")
     try:
+        switches = template_sandbox.escape_switches(env.parse(source))
+        if switches:
+            line, message = switches[0]
+            raise TemplateProblem(f"Line {line}: {message}.")
         out = env.from_string(source).render(context)
+    except TemplateProblem:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"Line {exc.lineno}: {exc.message}") from exc
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateProblem(f"The template tried something templates may not do: {exc}") from exc
+    except MemoryError as exc:  # raised in the budgeted child by its address-space limit
+        raise TemplateProblem("The template used more memory than its render budget allows.") from exc
     except Exception as exc:  # any other failure of an untrusted template is the template's problem
         raise TemplateProblem(f"The template failed to render: {type(exc).__name__}") from exc
     if len(out) > MAX_OUTPUT_CHARS:
@@ -162,31 +185,52 @@ def text_to_html(text: str) -> str:
         escaped = html.escape(paragraph)
         linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
         out.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
-    body = "\n".join(out)
+    return _page("\n".join(out))
+
+
+def _page(body: str) -> str:
     style = "font-family: sans-serif; line-height: 1.5"
     return f'<!doctype html>\n<html><body style="{style}">\n{body}\n</body></html>\n'
 
 
 def render(source: Source, context: dict[str, Any]) -> Rendered:
-    """Render a template in the sandbox; raises :class:`TemplateProblem`."""
+    """Render a template in the sandbox, in this process; raises :class:`TemplateProblem`.
+
+    Only for the packaged defaults, and inside the budgeted child: an organisation's override goes
+    through :func:`render_budgeted`. An override's own HTML is cleaned against the allow-list and
+    put into the same page frame as the HTML made from text."""
     subject = " ".join(_render(_TEXT, source.subject, context).split())[:300]
     text = _render(_TEXT, source.text, context)
-    page = _render(_HTML, source.html, context) if source.html else text_to_html(text)
+    if source.html:
+        page = _page(template_sandbox.clean_html(_render(_HTML, source.html, context)))
+    else:
+        page = text_to_html(text)
     return Rendered(subject=subject, text=text, html=page)
 
 
-def render_or_default(
+async def render_budgeted(source: Source, context: dict[str, Any]) -> Rendered:
+    """:func:`render` in a child process under :data:`RENDER_BUDGET`; raises :class:`TemplateProblem`.
+
+    The caller's event loop stays free while it runs; callers with a database transaction open
+    should end it first (the sender does), so a slow template holds no lock."""
+    try:
+        return await _POOL.run(render, source, context)
+    except BudgetExceeded as exc:
+        raise TemplateProblem(f"The template was {exc}; simplify it.") from exc
+
+
+async def render_or_default(
     name: str, language: str, override: Source | None, context: dict[str, Any]
 ) -> tuple[Rendered, bool]:
     """The override rendered, or the default when it fails (logged). Returns (result, used override)."""
     if override is not None:
         try:
-            return render(override, context), True
+            return await render_budgeted(override, context), True
         except TemplateProblem as exc:
             log.warning("notification_template_failed", template=name, language=language, error=str(exc))
     return render(default(name, language), context), False
 
 
-def check(source: Source) -> None:
-    """Refuse an override that does not render with the sample data (syntax, sandbox, size)."""
-    render(source, SAMPLE)
+async def check(source: Source) -> None:
+    """Refuse an override that does not render with the sample data (syntax, sandbox, size, budget)."""
+    await render_budgeted(source, SAMPLE)

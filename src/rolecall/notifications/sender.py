@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -104,7 +103,7 @@ def transport_for(settings: Any) -> Transport:
 
 def tools_for(settings: Any) -> composing.Tools:
     issuer = str(settings.issuer).rstrip("/")
-    public = (settings.public_base_url or issuer).rstrip("/")
+    public = str(settings.public_base)  # ROLECALL_PUBLIC_BASE_URL, else the issuer
     return composing.Tools(
         keyring=settings.pii_keyring(),
         index=settings.blind_index(),
@@ -135,7 +134,7 @@ async def _prepare(
         if row is None or row.status != QUEUED:
             return None
         try:
-            message = await composing.compose(session, row, tools)
+            composed = await composing.compose(session, row, tools)
         except composing.Undeliverable as exc:
             row.status, row.last_error, row.leased_until = CANCELLED, str(exc)[:500], None
             log.info(
@@ -144,11 +143,11 @@ async def _prepare(
             return None
         if row.recipient is None:
             # Record where it went, sealed, for export and for the audit of what was sent.
-            address = parseaddr(str(message["To"]))[1]
             row.recipient = tools.keyring.encrypt(
-                address, context=service.sealed_context(row.id, "recipient")
+                composed.draft.to_address, context=service.sealed_context(row.id, "recipient")
             )
-        return message
+    # Rendered after the transaction: an organisation's template runs under its budget, no lock held.
+    return await composing.render(composed, tools)
 
 
 async def _finish(

@@ -294,17 +294,28 @@ def _refuse(exc: rendering.TemplateProblem) -> Unprocessable:
     )
 
 
+async def check_template(name: str, body: TemplateIn) -> None:
+    """Refuse (422) an override that does not render with the sample data: syntax, the sandbox, an
+    ``autoescape`` block or ``|safe``, size, or the render budget. Needs no database, so the API
+    runs it before the write transaction starts."""
+    _known(name)
+    try:
+        await rendering.check(rendering.Source(body.subject, body.text, body.html))
+    except rendering.TemplateProblem as exc:
+        raise _refuse(exc) from exc
+
+
 async def put_template(
-    session: AsyncSession, principal: Principal, name: str, body: TemplateIn
+    session: AsyncSession, principal: Principal, name: str, body: TemplateIn, *, checked: bool = False
 ) -> tuple[rendering.Source, str, NotificationTemplate]:
-    """Create or replace the organisation's override; refused unless it renders in the sandbox."""
+    """Create or replace the organisation's override; refused unless it renders in the sandbox.
+
+    ``checked`` says the caller already ran :func:`check_template` outside the transaction."""
     _known(name)
     lang = _language(body.language, (await get_settings(session, principal.organisation_id)).language)
     source = rendering.Source(body.subject, body.text, body.html)
-    try:
-        rendering.check(source)
-    except rendering.TemplateProblem as exc:
-        raise _refuse(exc) from exc
+    if not checked:
+        await check_template(name, body)
     found = await repository.override(session, name, lang)
     if found is None:
         found = NotificationTemplate(name=name, language=lang, version=0, updated_by=principal.actor)
@@ -346,19 +357,31 @@ async def delete_template(
     )
 
 
+async def preview_source(
+    session: AsyncSession, principal: Principal, name: str, body: TemplateIn | None, language: str | None
+) -> rendering.Source:
+    """The draft, or the template in force, that :func:`render_preview` renders; read-only."""
+    if body is not None:
+        _known(name)
+        return rendering.Source(body.subject, body.text, body.html)
+    source, _, _ = await get_template(session, principal, name, language)
+    return source
+
+
+async def render_preview(source: rendering.Source) -> rendering.Rendered:
+    """``source`` rendered with sample data under the render budget; needs no database, so the API
+    calls it after the request's transaction has ended."""
+    try:
+        return await rendering.render_budgeted(source, dict(rendering.SAMPLE))
+    except rendering.TemplateProblem as exc:
+        raise _refuse(exc) from exc
+
+
 async def preview(
     session: AsyncSession, principal: Principal, name: str, body: TemplateIn | None, language: str | None
 ) -> rendering.Rendered:
     """Render the given draft, or the template in force, with sample data."""
-    if body is not None:
-        _known(name)
-        source = rendering.Source(body.subject, body.text, body.html)
-    else:
-        source, _, _ = await get_template(session, principal, name, language)
-    try:
-        return rendering.render(source, dict(rendering.SAMPLE))
-    except rendering.TemplateProblem as exc:
-        raise _refuse(exc) from exc
+    return await render_preview(await preview_source(session, principal, name, body, language))
 
 
 # --- preferences ---------------------------------------------------------------------------------

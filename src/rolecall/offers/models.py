@@ -96,3 +96,7 @@ class HireSaga(IdMixin, TimestampMixin, TenantScoped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.offers import access as _access  # noqa: E402, F401

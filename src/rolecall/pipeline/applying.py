@@ -224,7 +224,9 @@ async def submit(
         job_id=job.id,
         candidate_id=candidate_id,
         source="careers_board",
-        source_details={str(key): value for key, value in body.tracking.items()},
+        source_details=service.seal_tracking(
+            tools.keyring, application_id, {str(key): value for key, value in body.tracking.items()}
+        ),
         answers=service.seal_answers(tools.keyring, application_id, cleaned),
         application_id=application_id,
         consent=consent,

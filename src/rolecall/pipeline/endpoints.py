@@ -183,13 +183,17 @@ async def read_application(
     request: Request,
     response: Response,
 ) -> ApplicationDetail:
-    application, answers = await service.read_application(
+    application, answers, tracking = await service.read_application(
         session, principal, application_id, keyring=_keyring(request)
     )
     set_etag(response, application.id, application.version)
     no_store(response)
     return ApplicationDetail.model_validate(
-        {**ApplicationOut.model_validate(application).model_dump(), "answers": answers}
+        {
+            **ApplicationOut.model_validate(application).model_dump(),
+            "answers": answers,
+            "source_details": tracking,
+        }
     )
 
 

@@ -7,7 +7,10 @@ job). ``status`` says whether it is still moving (``active``) or ended (``reject
 time-in-stage and funnels are queries over transitions, not guesses.
 
 Free-text answers are personal data: the whole answer set is one KeyRing token sealed for
-``application:<id>:answers``. The status link's token is stored only as a keyed hash.
+``application:<id>:answers``. Campaign details (``utm_*``, referrer) are free text too and are one
+token for ``application:<id>:source_details`` held in a JSON column (ADR 0017,
+:mod:`rolecall.platform.sealed_json`); ``source``, a fixed list, stays clear for the analytics. The
+status link's token is stored only as a keyed hash.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class Application(IdMixin, TimestampMixin, TenantScoped, Base):
     answers: Mapped[str | None] = mapped_column(Text)  # KeyRing token: JSON object of answers
     consent: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # text version + time: not personal
     source: Mapped[str] = mapped_column(String(20))
-    source_details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_details: Mapped[str | dict[str, Any]] = mapped_column(JSON)  # token, or {} when none
     resume_file_id: Mapped[uuid.UUID | None] = mapped_column()
     match_score: Mapped[int | None] = mapped_column(Integer)
     match: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -98,3 +101,7 @@ class ApplicationTransition(IdMixin, TenantScoped, Base):
     actor: Mapped[str] = mapped_column(String(80))
     bulk_id: Mapped[uuid.UUID | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# Need-to-know access criteria for these tables, declared beside them (last: they use the classes).
+from rolecall.pipeline import access as _access  # noqa: E402, F401

@@ -1,5 +1,6 @@
 """What the pipeline holds about a person, for the privacy context (export, erasure, retention) and
-for candidate merges. Answers are personal data; stages, transitions and reasons are not.
+for candidate merges. Answers and campaign details are personal data; stages, transitions and
+reasons are not.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.audit import service as audit
 from rolecall.pipeline import repository
 from rolecall.pipeline.models import Application
-from rolecall.pipeline.records import answers_of
+from rolecall.pipeline.records import answers_of, tracking_of
 from rolecall.platform.auth import Principal
 from rolecall.platform.pii import KeyRing
 from rolecall.platform.pii_rotation import SealedColumn, rotate_columns
+from rolecall.platform.sealed_json import reseal_json_column
 
 
 async def retention_candidates(
@@ -41,7 +43,7 @@ async def export_candidate(
                 "status": application.status,
                 "reject_reason": application.reject_reason,
                 "source": application.source,
-                "source_details": application.source_details,
+                "source_details": tracking_of(keyring, application),
                 "answers": answers_of(keyring, application),
                 "consent": application.consent,
                 "match": application.match,
@@ -104,10 +106,16 @@ async def move_applications(
 
 
 SEALED_COLUMNS = (SealedColumn(Application, "answers", "application"),)
+# A sealed JSON object in a JSON column: rows from before 0017 may still hold it in clear.
+SEALED_OBJECTS = (SealedColumn(Application, "source_details", "application"),)
 
 
 async def rotate_keys(
     sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing, *, batch_size: int
 ) -> int:
-    """Re-seal application answers under the active key (``rolecall rotate-keys``)."""
-    return await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)
+    """Re-seal answers and campaign details under the active key (``rolecall rotate-keys``); campaign
+    details still in clear from before revision 0017 are sealed on the way."""
+    done = await rotate_columns(sessionmaker, keyring, SEALED_COLUMNS, batch_size=batch_size)
+    for sealed in SEALED_OBJECTS:
+        done += await reseal_json_column(sessionmaker, keyring, sealed, batch_size=batch_size)
+    return done

@@ -31,6 +31,7 @@ from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import NotFound, Unprocessable
 from rolecall.platform.events import outbox
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.sealed_json import Stored, open_object, seal_object
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,19 @@ def seal_answers(keyring: KeyRing, application_id: uuid.UUID, answers: dict[str,
         return None
     text = json.dumps(answers, separators=(",", ":"), sort_keys=True)
     return keyring.encrypt(text, context=f"application:{application_id}:answers")
+
+
+def tracking_context(application_id: uuid.UUID) -> str:
+    return f"application:{application_id}:source_details"
+
+
+def seal_tracking(keyring: KeyRing, application_id: uuid.UUID, tracking: dict[str, Any]) -> Stored:
+    """Campaign details as stored: one token, or ``{}`` when there are none (ADR 0017)."""
+    return seal_object(keyring, tracking, context=tracking_context(application_id))
+
+
+def tracking_of(keyring: KeyRing, application: Application) -> dict[str, Any]:
+    return open_object(keyring, application.source_details, context=tracking_context(application.id))
 
 
 def snapshot(application: Application) -> ApplicationSnapshot:

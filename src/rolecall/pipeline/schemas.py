@@ -107,7 +107,6 @@ class ApplicationOut(BaseModel):
     status: ApplicationStatus
     reject_reason: str | None
     source: str
-    source_details: dict[str, str]
     resume_file_id: uuid.UUID | None
     match_score: int | None
     match: dict[str, Any] | None
@@ -130,9 +129,13 @@ class ApplicationListItem(ApplicationOut):
 
 
 class ApplicationDetail(ApplicationOut):
-    """One application with its decrypted answers (personal data: read is audited)."""
+    """One application with its decrypted answers and campaign details (personal data: the read is
+    audited). Lists leave both out, so showing a list decrypts nothing."""
 
     answers: dict[str, Any]
+    source_details: dict[str, str] = Field(
+        description="Campaign details given when applying (utm_* values, referrer); sealed at rest"
+    )
 
 
 class TransitionOut(BaseModel):

@@ -48,7 +48,9 @@ from rolecall.pipeline.records import (
     problem,
     record_transition,
     seal_answers,
+    seal_tracking,
     snapshot,
+    tracking_of,
 )
 from rolecall.pipeline.schemas import ApplicationCreate
 from rolecall.pipeline.scoring import rescore_for_resume
@@ -88,6 +90,7 @@ __all__ = [
     "revert_hire",
     "rotate_keys",
     "seal_answers",
+    "seal_tracking",
     "unreject",
     "update_settings",
     "withdraw",
@@ -96,8 +99,9 @@ __all__ = [
 
 async def read_application(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, keyring: KeyRing
-) -> tuple[Application, dict[str, Any]]:
-    """One application with its answers; the answers are personal data, so reading them is audited."""
+) -> tuple[Application, dict[str, Any], dict[str, Any]]:
+    """One application with its answers and campaign details, decrypted; both are personal data, so
+    reading them is audited."""
     application = await get_application(session, application_id)
     audit.record(
         session,
@@ -107,7 +111,7 @@ async def read_application(
         target_id=application.candidate_id,
         application_id=str(application.id),
     )
-    return application, answers_of(keyring, application)
+    return application, answers_of(keyring, application), tracking_of(keyring, application)
 
 
 async def list_applications(
@@ -192,7 +196,7 @@ async def add_application(
     job_id: uuid.UUID,
     candidate_id: uuid.UUID,
     source: str,
-    source_details: dict[str, Any] | None = None,
+    source_details: str | dict[str, Any] | None = None,
     answers: str | None = None,
     application_id: uuid.UUID | None = None,
     consent: dict[str, Any] | None = None,
@@ -224,7 +228,7 @@ async def add_application(
         answers=answers,
         consent=consent,
         source=source,
-        source_details=dict(source_details or {}),
+        source_details=source_details or {},  # sealed by the caller (seal_tracking), like answers
         resume_file_id=resume_file_id,
         match_score=None if match is None else int(match["total"]),
         match=match,

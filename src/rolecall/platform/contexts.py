@@ -63,6 +63,9 @@ Loop = Callable[[async_sessionmaker[AsyncSession], Any, asyncio.Event], Coroutin
 Exporter = Callable[..., Awaitable[list[dict[str, Any]]]]
 Eraser = Callable[..., Awaitable[Any]]
 Rotator = Callable[..., Awaitable[int]]
+#: ``file_keys(session, keys)``: which of ``keys`` (file-store keys) the context's records point at,
+#: across every organisation. The orphan-file reconciler asks each context, never reads its tables.
+FileKeys = Callable[[AsyncSession, Sequence[str]], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class Context:
     loops: Sequence[Loop] = ()
     scopes: Sequence[Scope] = ()
     personal_data: PersonalData | None = None
+    #: A context whose records hold file-store keys says which keys it holds (see ``FileKeys``).
+    file_keys: FileKeys | None = None
     #: Page routers of lower order are mounted first (a literal path before a parameterised one).
     order: int = 100
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -146,6 +151,11 @@ def scopes() -> dict[str, Scope]:
             catalogue[scope.name] = scope
     _scopes = dict(sorted(catalogue.items()))
     return _scopes
+
+
+def file_key_holders() -> list[tuple[str, FileKeys]]:
+    """(context name, ``file_keys``) of every context whose records point into the file store."""
+    return [(context.name, context.file_keys) for context in discover() if context.file_keys is not None]
 
 
 def personal_data_ports() -> list[PersonalData]:

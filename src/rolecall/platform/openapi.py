@@ -98,8 +98,25 @@ OAUTH_ERROR_SCHEMA: dict[str, Any] = {
     "description": "An OAuth 2.0 error (RFC 6749 section 5.2), sent by the token and revocation endpoints",
     "required": ["error"],
     "properties": {
-        "error": {"type": "string", "examples": ["invalid_grant"]},
+        "error": {
+            "type": "string",
+            "examples": ["invalid_grant"],
+            "description": (
+                "An RFC 6749 code, or one of Rolecall's: `mfa_required` and `mfa_enrolment_required` "
+                "(401: the password was right and a second step is due; see `mfa_token`), "
+                "`organisation_required` (400: the address and password open accounts in several "
+                "organisations; send `organisation`)"
+            ),
+        },
         "error_description": {"type": "string"},
+        "mfa_token": {
+            "type": "string",
+            "description": (
+                "With `mfa_required` or `mfa_enrolment_required`: a single-use token, valid five "
+                "minutes, for the `urn:rolecall:params:oauth:grant-type:mfa-otp` grant (and, for an "
+                "enrolment, POST /v1/oauth/mfa/enrolment)"
+            ),
+        },
     },
     "additionalProperties": True,
 }
@@ -325,6 +342,15 @@ REQUEST_ALIASES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 OAUTH_ROUTES: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/v1/oauth/token"): (400, 401, 429),
     ("POST", "/v1/oauth/revoke"): (400, 401),
+    ("POST", "/v1/oauth/mfa/enrolment"): (400,),
+}
+# The example body of an OAuth route's error status, where it is not the wrong password.
+OAUTH_EXAMPLES: dict[tuple[str, int], dict[str, str]] = {
+    (TOKEN_URL, 401): {
+        "error": "mfa_required",
+        "error_description": "The password was right; this account also needs a one-time code.",
+        "mfa_token": "mfa_Jx3...",
+    },
 }
 
 # Public routes whose own code checks a Basic key (path prefixes): they declare that scheme and 401.
@@ -338,7 +364,12 @@ DESCRIPTIONS: dict[str, str] = {
     "oauth.token": (
         "Exchange credentials for an access token (and, for people, a refresh token): grant_type "
         "`password` with username and password, `client_credentials` with an API client's id and "
-        "secret (form fields or Basic auth), or `refresh_token`. Errors follow RFC 6749."
+        "secret (form fields or Basic auth), or `refresh_token`. Errors follow RFC 6749. A person "
+        "whose address has accounts in several organisations adds `organisation` (its id). When a "
+        "second factor is due the password grant answers 401 `mfa_required` (or "
+        "`mfa_enrolment_required`) with an `mfa_token`; finish with grant_type "
+        "`urn:rolecall:params:oauth:grant-type:mfa-otp`, `mfa_token` and `otp` (a TOTP code or a "
+        "recovery code), whose answer also carries `recovery_codes` when it completed an enrolment."
     ),
     "oauth.revoke": "Revoke an access or refresh token (RFC 7009); unknown tokens are accepted silently.",
     "organisation.get": "Read the caller's organisation; its ETag is what an update sends in If-Match.",
@@ -703,10 +734,13 @@ def _complete_operation(
                 "content": {
                     "application/json": {
                         "schema": {"anyOf": [{"$ref": _REF + OAUTH_ERROR}, {"$ref": _REF + PROBLEM}]},
-                        "example": {
-                            "error": "invalid_grant",
-                            "error_description": "The e-mail address or password is incorrect.",
-                        },
+                        "example": OAUTH_EXAMPLES.get(
+                            (path, status),
+                            {
+                                "error": "invalid_grant",
+                                "error_description": "The e-mail address or password is incorrect.",
+                            },
+                        ),
                     },
                     **problem["content"],
                 },

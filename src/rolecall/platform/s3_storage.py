@@ -13,13 +13,18 @@ the client is thread-safe and shared.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 
 from rolecall.platform.storage import (
+    LISTING_BATCH,
     InvalidFileKey,
+    StoredFile,
     StoredFileNotFound,
     check_content_type,
     is_file_key,
@@ -106,6 +111,39 @@ class S3FileStore:
             return True
 
         return await anyio.to_thread.run_sync(head)
+
+    async def listing(self) -> AsyncIterator[list[StoredFile]]:
+        """Every object under the prefix whose name is a key, one ``ListObjectsV2`` page at a time.
+
+        Objects under a deeper prefix, or with names this store never generates, are skipped: a
+        bucket shared with other data is never touched beyond Rolecall's own keys.
+        """
+        token: str | None = None
+        while True:
+            arguments: dict[str, Any] = {
+                "Bucket": self.bucket,
+                "Prefix": self.prefix,
+                "MaxKeys": LISTING_BATCH,
+            }
+            if token:
+                arguments["ContinuationToken"] = token
+            page: dict[str, Any] = await anyio.to_thread.run_sync(
+                partial(self._client.list_objects_v2, **arguments)
+            )
+            found = []
+            for item in page.get("Contents", []):
+                key = str(item["Key"])[len(self.prefix) :]
+                if is_file_key(key):
+                    found.append(StoredFile(key, _utc(item["LastModified"])))
+            if found:
+                yield found
+            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+            if not token:
+                return
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _missing(exc: Exception) -> bool:

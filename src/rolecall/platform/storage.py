@@ -28,6 +28,9 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -76,6 +79,18 @@ def check_content_type(content_type: str) -> None:
         raise ValueError("content_type must be a media type such as 'application/pdf'")
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """One file found by :meth:`FileStore.listing`: its key and when it was last written (UTC)."""
+
+    key: str
+    modified: datetime
+
+
+#: Files yielded per batch by :meth:`FileStore.listing`.
+LISTING_BATCH = 1000
+
+
 @runtime_checkable
 class FileStore(Protocol):
     """Where uploaded files live. Implementations must be safe for concurrent use.
@@ -85,6 +100,9 @@ class FileStore(Protocol):
     * ``get`` returns the bytes or raises :class:`StoredFileNotFound`.
     * ``delete`` is idempotent: deleting a missing file is not an error.
     * ``exists`` reports whether a file is stored under the key.
+    * ``listing`` yields every stored file, in batches, with its last-modified time; entries that
+      are not keys of the store's format (temporary files, other prefixes) are skipped. Housekeeping
+      uses it to find files no record points at (``rolecall.privacy.orphans``).
 
     Every method raises :class:`InvalidFileKey` for a key that is not in the store's format.
     """
@@ -96,6 +114,8 @@ class FileStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def exists(self, key: str) -> bool: ...
+
+    def listing(self) -> AsyncIterator[list[StoredFile]]: ...
 
 
 class LocalFileStore:
@@ -163,6 +183,18 @@ class LocalFileStore:
         path = self.path_for(key)
         return await anyio.to_thread.run_sync(self._is_file, path)
 
+    async def listing(self) -> AsyncIterator[list[StoredFile]]:
+        """Every stored file, one fan-out directory (``root/<ab>``) read per worker-thread call."""
+        top = await anyio.to_thread.run_sync(self._subdirectories, self._root)
+        batch: list[StoredFile] = []
+        for directory in top:
+            batch.extend(await anyio.to_thread.run_sync(self._files_under, directory))
+            if len(batch) >= LISTING_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     # -- blocking parts, run in a worker thread -----------------------------------------------
 
     def _make_dirs(self, directory: Path) -> None:
@@ -215,6 +247,31 @@ class LocalFileStore:
             return stat.S_ISREG(os.lstat(self._contained(path)).st_mode)
         except FileNotFoundError:
             return False
+
+    @staticmethod
+    def _subdirectories(directory: Path) -> list[Path]:
+        """Real subdirectories only: a symlink planted in the store is never followed."""
+        try:
+            with os.scandir(directory) as entries:
+                return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+        except FileNotFoundError:
+            return []
+
+    def _files_under(self, directory: Path) -> list[StoredFile]:
+        found: list[StoredFile] = []
+        for level in self._subdirectories(directory):
+            try:
+                with os.scandir(level) as entries:
+                    for entry in entries:
+                        if not is_file_key(entry.name) or not entry.is_file(follow_symlinks=False):
+                            continue
+                        if self.path_for(entry.name) != Path(entry.path):
+                            continue  # a key in the wrong fan-out directory is not the store's file
+                        modified = datetime.fromtimestamp(entry.stat(follow_symlinks=False).st_mtime, UTC)
+                        found.append(StoredFile(entry.name, modified))
+            except FileNotFoundError:
+                continue
+        return found
 
     def _unlink(self, path: Path) -> None:
         try:

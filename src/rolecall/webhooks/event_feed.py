@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolecall.audit import service as audit
+from rolecall.platform import access
 from rolecall.platform.auth import Principal
 from rolecall.platform.clock import utcnow
-from rolecall.platform.errors import Unprocessable
+from rolecall.platform.errors import Forbidden, Unprocessable
 from rolecall.platform.events import feed
 from rolecall.platform.events.base import catalogue
 from rolecall.platform.events.outbox import to_envelope
@@ -35,6 +36,13 @@ async def read(
     retention_days: int,
     settle_seconds: float,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    if access.is_restricted(session):
+        # The feed is the whole organisation's history, for integrations; filtering it per hiring
+        # team would hand a team member cursors over events they cannot see. Ask for the whole.
+        raise Forbidden(
+            "The event feed covers the whole organisation: it needs an organisation-wide account "
+            "or an API client."
+        )
     if type_filter is not None and payloads.invalid_patterns([type_filter]):
         message = "Unknown or non-public event type; see GET /v1/events/types."
         raise Unprocessable(message, extra={"errors": [{"field": "type", "message": message}]})

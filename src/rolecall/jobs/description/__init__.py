@@ -16,7 +16,9 @@ The package is layered; each module imports only the ones above it:
   (:data:`OVERRIDE_NAMES`, :class:`TemplateOverrideError`);
 * :mod:`~rolecall.jobs.description.render` — :func:`render_markdown`, :func:`render_html`,
   :func:`render_text`, :func:`job_posting_jsonld`;
-* :mod:`~rolecall.jobs.description.validation` — :func:`validate_override`, the save-time check.
+* :mod:`~rolecall.jobs.description.validation` — :func:`validate_override`, the save-time check;
+* :mod:`~rolecall.jobs.description.budgeted` — every render that involves an override, and every
+  save-time check, in a child process under a CPU, time and memory budget, with a render cache.
 
 Import from the package, not from the modules: this ``__init__`` is the public API, and names with
 a leading underscore in the modules are private to the package.
