@@ -88,7 +88,11 @@ def test_serve_leaves_a_configured_issuer_or_public_address_alone(
         get_settings.cache_clear()
 
 
-def test_the_issuer_follows_the_public_base_url_unless_set() -> None:
+def test_the_issuer_follows_the_public_base_url_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `rolecall serve` exports ROLECALL_ISSUER for its own process; another test's run must not
+    # decide what Settings() reads here.
+    for name in ("ROLECALL_ISSUER", "ROLECALL_PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     assert Settings().issuer == DEFAULT_ISSUER
     assert Settings(public_base_url="https://jobs.example.com/").issuer == "https://jobs.example.com"
     explicit = Settings(public_base_url="https://jobs.example.com", issuer="https://id.example.com")
