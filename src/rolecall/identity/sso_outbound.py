@@ -2,149 +2,57 @@
 
 The issuer URL is typed in by a customer's administrator, and the discovery document it serves names
 the token and key endpoints, so every call Rolecall makes for single sign-on is a possible server-side
-request forgery. The rules, the same as for webhooks (whose guard this context may not import):
+request forgery. The guard is the platform's, shared with webhooks (:mod:`rolecall.platform.outbound`:
+public addresses only unless the host name or address is allow-listed, IPv4-mapped, NAT64 and 6to4 forms
+included; no user name, password or fragment; the connection goes to the address that was checked,
+with the host name kept for ``Host`` and TLS, so DNS rebinding cannot swap in an inside address).
+What single sign-on adds:
 
 * ``https`` only; plain ``http`` only for hosts on ``ROLECALL_SSO_ALLOWED_HOSTS`` (host names and
-  CIDR blocks, for an on-premise provider and for tests);
-* no user name, password or fragment in the URL; redirects are never followed;
-* every address the host resolves to must be public (not private, loopback, link-local, reserved,
-  multicast, unspecified or a cloud metadata address, IPv4-mapped and NAT64 forms included), unless
-  the host name or the address is allow-listed;
-* the connection goes to the address that was checked, with the host name kept for ``Host`` and TLS,
-  so a DNS answer that changes between the check and the call (rebinding) cannot swap in an inside
-  address;
-* answers are read up to a size limit, within a timeout.
+  CIDR blocks, for an on-premise provider and for tests), and a URL of any other scheme is refused
+  as "not an https URL";
+* redirects are never followed;
+* answers are read up to a size limit (discovery documents and key sets are a few KB, so a provider
+  streaming without end cannot exhaust memory), within a timeout;
+* the answers are JSON objects, read by :func:`get_json` and :func:`post_form`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import ipaddress
 import json
-import socket
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+from rolecall.platform import outbound
+from rolecall.platform.outbound import MAX_URL_LENGTH, Outbound, OutboundRefused, outbound_policy
 
-MAX_URL_LENGTH = 2000
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "Outbound",
+    "OutboundRefused",
+    "check",
+    "get_json",
+    "outbound_policy",
+    "post_form",
+]
+
 MAX_ANSWER_BYTES = 512 * 1024  # discovery documents and key sets are a few KB
-_METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254")
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-class OutboundRefused(Exception):
-    """The URL may not be called, or the call failed; the message is safe to show an administrator."""
-
-
-async def _system_resolver(host: str, port: int) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]).split("%", 1)[0] for info in infos]
-
-
-@dataclass(frozen=True)
-class Outbound:
-    """How single sign-on calls out. ``resolver`` exists for tests that need a fake DNS."""
-
-    allowed_names: frozenset[str] = frozenset()
-    allowed_networks: tuple[IPNetwork, ...] = ()
-    timeout_seconds: float = 10.0
-    resolver: Resolver = field(default=_system_resolver, compare=False)
-
-
-def outbound_policy(allowed: Iterable[str] = (), **kwargs: Any) -> Outbound:
-    """An :class:`Outbound` from ``ROLECALL_SSO_ALLOWED_HOSTS``: CIDR blocks, addresses, host names."""
-    names: set[str] = set()
-    networks: list[IPNetwork] = []
-    for entry in (e.strip().lower().rstrip(".") for e in allowed):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            names.add(entry)
-    return Outbound(allowed_names=frozenset(names), allowed_networks=tuple(networks), **kwargs)
-
-
-def _is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or (
-            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None
-        )
-        if embedded is not None:
-            return _is_public(embedded)
-    if address in _METADATA:
-        return False
-    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
-
-
-@dataclass(frozen=True)
-class _Target:
-    url: str
-    scheme: str
-    host: str
-    port: int
-    literal: IPAddress | None
-
-
-def _parse(url: str) -> _Target:
-    if len(url) > MAX_URL_LENGTH:
-        raise OutboundRefused("the URL is too long")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+def _https_only(url: str) -> None:
+    """Single sign-on names the rule after https: a URL of another scheme is "not an https URL".
+    (Plain http to an allow-listed host is let through by the platform guard.)"""
+    if len(url) <= MAX_URL_LENGTH and urlsplit(url.strip()).scheme not in ("http", "https"):
         raise OutboundRefused("the URL must be an https URL")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise OutboundRefused("the URL has no host")
-    if parts.username is not None or parts.password is not None:
-        raise OutboundRefused("the URL must not carry a user name or password")
-    if parts.fragment:
-        raise OutboundRefused("the URL must not have a fragment")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise OutboundRefused("the URL has an invalid port") from exc
-    try:
-        literal: IPAddress | None = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    return _Target(url, parts.scheme, host, port, literal)
-
-
-async def _address(target: _Target, policy: Outbound) -> IPAddress | None:
-    """The one address to connect to, checked; ``None`` for an allow-listed host name."""
-    if target.host in policy.allowed_names:
-        return None
-    if target.literal is not None:
-        addresses = [target.literal]
-    else:
-        try:
-            answers = await policy.resolver(target.host, target.port)
-            addresses = [ipaddress.ip_address(answer) for answer in answers]
-        except (OSError, ValueError) as exc:
-            raise OutboundRefused("the host name does not resolve") from exc
-        if not addresses:
-            raise OutboundRefused("the host name does not resolve")
-    inside = [a for a in addresses if any(a in network for network in policy.allowed_networks)]
-    if len(inside) != len(addresses) and not all(_is_public(a) for a in addresses):
-        raise OutboundRefused("the URL points at a private, loopback, link-local or reserved address")
-    if target.scheme != "https" and len(inside) != len(addresses):
-        raise OutboundRefused("the URL must use https")
-    return addresses[0]
 
 
 async def check(url: str, policy: Outbound) -> None:
     """Refuse a URL that may not be called (static rules, then its addresses)."""
-    await _address(_parse(url), policy)
+    _https_only(url)
+    await outbound.check(url, policy)
 
 
 async def _send(
@@ -155,21 +63,15 @@ async def _send(
     data: dict[str, str] | None = None,
     auth: tuple[str, str] | None = None,
 ) -> httpx.Response:
-    target = _parse(url)
-    address = await _address(target, policy)
-    request_url = httpx.URL(target.url)
+    _https_only(url)
     headers = {"Accept": "application/json"}
     if auth is not None:
         pair = f"{auth[0]}:{auth[1]}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    extensions: dict[str, Any] = {}
-    if address is not None and target.literal is None:
-        headers["Host"] = request_url.netloc.decode("ascii")
-        request_url = request_url.copy_with(host=str(address))
-        if target.scheme == "https":
-            extensions["sni_hostname"] = target.host
-    async with httpx.AsyncClient(timeout=policy.timeout_seconds, follow_redirects=False) as client:
-        request = client.build_request(method, request_url, data=data, headers=headers, extensions=extensions)
+    async with httpx.AsyncClient(
+        transport=policy.transport, timeout=policy.timeout_seconds, follow_redirects=False
+    ) as client:
+        request = await outbound.pinned_request(client, method, url, policy, headers=headers, data=data)
         try:
             response = await client.send(request, stream=True)
             try:

@@ -1,188 +1,35 @@
 """Webhook targets that cannot point inside our network, checked when saved and again per call.
 
 A webhook URL is typed in by a customer's administrator, so every delivery is a possible
-server-side request forgery. The rules:
+server-side request forgery. The guard itself (allowed schemes, no credentials or fragment, public
+addresses only, the checked address pinned at connect time) is the platform's, shared with single
+sign-on: see :mod:`rolecall.platform.outbound`. What is the webhooks' own:
 
-* ``https`` only; plain ``http`` only for targets on the allow-list (``ROLECALL_WEBHOOK_ALLOWED_HOSTS``:
-  host names and CIDR blocks, for on-premise receivers and tests);
-* no user name or password in the URL, no fragment, no redirects followed;
-* every address the host resolves to must be a public one: not private, loopback, link-local,
-  carrier-grade NAT, multicast, reserved, unspecified, nor a cloud metadata address, for IPv4 and
-  IPv6 alike, IPv4-mapped, NAT64 and 6to4 forms included (an address inside an allow-listed block,
-  or any address of an allow-listed host name, passes);
-* at send time the host is resolved once more, the answer checked again, and the connection made
-  to that exact address, the host name kept for the ``Host`` header and TLS (SNI and certificate
-  check): a DNS answer that changed since the URL was saved (rebinding) cannot swap in an inside
-  address.
-
-The assessments context has the same idea for its partner calls; this module is the webhooks' own,
-with CIDR allow-listing and an injectable resolver (tests resolve names without a DNS server).
+* the allow-list is ``ROLECALL_WEBHOOK_ALLOWED_HOSTS`` (host names and CIDR blocks, for
+  on-premise receivers and tests); its targets may be private and may use plain ``http``;
+* a URL is checked when an endpoint is saved (:func:`check`, which returns it stripped for storing),
+  and again on every delivery (:func:`pinned_request`): the host is resolved once more, the answer
+  checked again and the connection made to that exact address, so a DNS answer that changed since
+  the URL was saved (rebinding) cannot swap in an inside address;
+* a delivery is a POST of the signed body, and the delivery client follows no redirects.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
-
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+from rolecall.platform import outbound
+from rolecall.platform.outbound import Outbound, check, is_public, outbound_policy
 
-MAX_URL_LENGTH = 2000
-METADATA_ADDRESSES = frozenset(
-    {
-        ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
-        ipaddress.ip_address("169.254.170.2"),  # AWS ECS task metadata
-        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
-        ipaddress.ip_address("fd00:ec2::254"),  # AWS IPv6
-    }
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_6TO4 = ipaddress.ip_network("2002::/16")
+# The webhooks' name for a refusal; the platform's class, so callers may catch either.
+TargetRefused = outbound.OutboundRefused
 
-
-class TargetRefused(Exception):
-    """The URL is not one we may call; the message is safe to show to the administrator."""
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]).split("%", 1)[0] for info in infos]
-
-
-@dataclass(frozen=True)
-class Outbound:
-    """How webhook deliveries call out. ``transport`` and ``resolver`` exist for tests."""
-
-    allowed_names: frozenset[str] = frozenset()
-    allowed_networks: tuple[IPNetwork, ...] = ()
-    timeout_seconds: float = 10.0
-    resolver: Resolver = field(default=system_resolver, compare=False)
-    transport: httpx.AsyncBaseTransport | None = field(default=None, compare=False)
-
-    def name_allowed(self, host: str) -> bool:
-        return host in self.allowed_names
-
-    def address_allowed(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.allowed_networks)
-
-
-def outbound_policy(allowed: Iterable[str] = (), **kwargs: Any) -> Outbound:
-    """An :class:`Outbound` from the setting: each entry is a CIDR block, an address or a host name."""
-    names: set[str] = set()
-    networks: list[IPNetwork] = []
-    for entry in (e.strip().lower().rstrip(".") for e in allowed):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            names.add(entry)
-    return Outbound(allowed_names=frozenset(names), allowed_networks=tuple(networks), **kwargs)
-
-
-def is_public(address: IPAddress) -> bool:
-    """Whether an address is on the public internet (and not a metadata service)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded: IPAddress | None = address.ipv4_mapped
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is None and address in _6TO4:
-            embedded = address.sixtofour
-        if embedded is not None:
-            return is_public(embedded)
-    if address in METADATA_ADDRESSES:
-        return False
-    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    scheme: str
-    host: str
-    port: int
-    literal: IPAddress | None
-
-
-def parse(url: str) -> Target:
-    """The checks that need no DNS: length, scheme, credentials, fragment, port."""
-    if len(url) > MAX_URL_LENGTH:
-        raise TargetRefused("the URL is too long")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        raise TargetRefused("the URL must be an http(s) URL")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise TargetRefused("the URL has no host")
-    if parts.username is not None or parts.password is not None:
-        raise TargetRefused("the URL must not carry a user name or password")
-    if parts.fragment:
-        raise TargetRefused("the URL must not have a fragment")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise TargetRefused("the URL has an invalid port") from exc
-    try:
-        literal: IPAddress | None = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    return Target(url.strip(), parts.scheme, host, port, literal)
-
-
-async def resolve(target: Target, policy: Outbound) -> IPAddress | None:
-    """The one address a call goes to, checked; ``None`` for an allow-listed host name (the
-    operator vouched for whatever it resolves to, so the normal connection is made)."""
-    if policy.name_allowed(target.host):
-        return None
-    if target.literal is not None:
-        addresses: list[IPAddress] = [target.literal]
-    else:
-        try:
-            answers = await policy.resolver(target.host, target.port)
-        except OSError as exc:
-            raise TargetRefused("the host name does not resolve") from exc
-        addresses = []
-        for answer in answers:
-            try:
-                addresses.append(ipaddress.ip_address(answer))
-            except ValueError as exc:
-                raise TargetRefused("the host name resolves to something that is not an address") from exc
-        if not addresses:
-            raise TargetRefused("the host name does not resolve")
-    inside = [a for a in addresses if policy.address_allowed(a)]
-    if len(inside) != len(addresses) and not all(is_public(a) for a in addresses):
-        raise TargetRefused("the URL points at a private, loopback, link-local or reserved address")
-    if target.scheme != "https" and len(inside) != len(addresses):
-        raise TargetRefused("the URL must use https")
-    return addresses[0]
-
-
-async def check(url: str, policy: Outbound) -> str:
-    """Validate a URL being saved (static rules, then its addresses); returns it stripped."""
-    target = parse(url)
-    await resolve(target, policy)
-    return target.url
+__all__ = ["Outbound", "TargetRefused", "check", "is_public", "outbound_policy", "pinned_request"]
 
 
 async def pinned_request(
     client: httpx.AsyncClient, url: str, policy: Outbound, *, content: bytes, headers: dict[str, str]
 ) -> httpx.Request:
-    """A POST to ``url`` that connects to the address checked just now, not to a second DNS answer."""
-    target = parse(url)
-    address = await resolve(target, policy)
-    request_url = httpx.URL(target.url)
-    extensions: dict[str, Any] = {}
-    if address is not None and target.literal is None:
-        headers = {**headers, "Host": request_url.netloc.decode("ascii")}
-        request_url = request_url.copy_with(host=str(address))
-        if target.scheme == "https":
-            extensions["sni_hostname"] = target.host
-    return client.build_request("POST", request_url, content=content, headers=headers, extensions=extensions)
+    """A delivery POST to ``url`` that connects to the address checked just now, not to a second DNS
+    answer."""
+    return await outbound.pinned_request(client, "POST", url, policy, headers=headers, content=content)
