@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from rolecall.jobs import posting, preview, service
+from rolecall.jobs import posting, preview, render_ahead, service
 from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRead, JobsWrite, LibraryRead
 from rolecall.jobs.description import JobDescriptionInput, TemplateOverrideError
 from rolecall.jobs.models import Job, JobSettings
@@ -27,6 +27,7 @@ from rolecall.jobs.schemas import (
 )
 from rolecall.platform import sorting as sorts
 from rolecall.platform.auth import DbSession, Principal
+from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Unprocessable
 from rolecall.platform.http import AfterTransaction, IfMatch, follow_up_transaction, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
@@ -47,33 +48,6 @@ async def _job_out(session: DbSession, principal: Principal, job: Job, response:
     set_etag(response, job.id, job.version)
     settings = await service.get_settings(session, principal)
     return JobOut.model_validate(service.job_out(job, settings))
-
-
-async def _render_ahead(
-    request: Request,
-    principal: Principal,
-    job_id: uuid.UUID,
-    changes: dict[str, Any],
-    *,
-    opening: bool = False,
-) -> None:
-    """Render the description a job write is about to publish, before the write's transaction.
-
-    A short read, then the render (organisation overrides run in a budgeted child process) with no
-    transaction open; the write that follows finds the description in the render cache and holds
-    the database lock only for its own statements. When the input differs after all (a job opened
-    for the first time gets today's date; someone else changed it in between), the write renders
-    it again under the same budget.
-    """
-    async with follow_up_transaction(request) as reading:
-        job = await service.get_job(reading, principal, job_id)
-        if job.status != "open" and not (opening and job.status in ("draft", "paused")):
-            return
-        try:
-            data, settings = await preview.description_input(reading, principal, job, changes)
-        except ValueError:  # changes the write will refuse, with the proper problem document
-            return
-    await posting.prerender([data], posting.overrides_of(settings))
 
 
 def _after(out: JobOut, response: Response) -> Response:
@@ -139,10 +113,7 @@ async def update_job_settings(
     # own unit of work only authenticated the caller.
 
     async def produce() -> Response:
-        await service.check_template_overrides(body)
-        async with follow_up_transaction(request) as reading:
-            inputs, overrides = await service.republish_inputs(reading, principal, body)
-        await posting.prerender(inputs, overrides)
+        await render_ahead.settings(request, principal, body)
         async with follow_up_transaction(request) as writing:
             settings = await service.update_settings(
                 writing, principal, body, if_match, overrides_checked=True
@@ -221,7 +192,7 @@ async def update_job(
     changes = preview.acceptable(body.model_dump(mode="json", exclude_unset=True))
 
     async def produce() -> Response:
-        await _render_ahead(request, principal, job_id, changes)
+        await render_ahead.job(request, principal, job_id, changes)
         async with follow_up_transaction(request) as writing:
             updated = await service.update_job(writing, principal, job_id, body, if_match)
             return _after(await _job_out(writing, principal, updated, response), response)
@@ -236,9 +207,10 @@ async def open_job(
     await service.get_job(session, principal, job_id)  # 404 before anything else
 
     async def produce() -> Response:
-        await _render_ahead(request, principal, job_id, {}, opening=True)
+        now = utcnow()
+        await render_ahead.job(request, principal, job_id, {}, opening_at=now)
         async with follow_up_transaction(request) as writing:
-            job = await service.transition(writing, principal, job_id, "open")
+            job = await service.transition(writing, principal, job_id, "open", at=now)
             return _after(await _job_out(writing, principal, job, response), response)
 
     return AfterTransaction(produce)

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.identity.events import OrganisationCreated, OrganisationUpdated
-from rolecall.jobs import service
+from rolecall.jobs import render_ahead, service
 from rolecall.platform.auth import Principal
 from rolecall.platform.events.registry import registry
 
 SYSTEM = uuid.UUID(int=0)
 
 
-@registry.subscribe(OrganisationUpdated, name="jobs.republish_on_organisation_change")
+def _system(organisation_id: uuid.UUID) -> Principal:
+    return Principal(kind="client", subject_id=SYSTEM, organisation_id=organisation_id, scopes=frozenset())
+
+
+async def _render_postings(
+    sessionmaker: async_sessionmaker[AsyncSession], event: OrganisationUpdated
+) -> None:
+    """Before the republish's transaction: render the postings it will publish, holding no lock."""
+    await render_ahead.organisation(sessionmaker, _system(event.organisation_id), event.organisation_id)
+
+
+@registry.subscribe(
+    OrganisationUpdated, name="jobs.republish_on_organisation_change", prepare=_render_postings
+)
 async def republish_on_organisation_change(session: AsyncSession, event: OrganisationUpdated) -> None:
     """Postings carry the organisation's name: a rename must reach the board."""
-    system = Principal(
-        kind="client", subject_id=SYSTEM, organisation_id=event.organisation_id, scopes=frozenset()
-    )
+    system = _system(event.organisation_id)
     await service.republish_open_jobs(session, system, actor="system:organisation.updated")
 
 
@@ -32,7 +43,4 @@ async def open_board_on_organisation_created(session: AsyncSession, event: Organ
     answered 404 (docs/jobs.md). Creating it when the organisation is created closes that gap; a
     redelivery finds the row and changes nothing.
     """
-    system = Principal(
-        kind="client", subject_id=SYSTEM, organisation_id=event.organisation_id, scopes=frozenset()
-    )
-    await service.get_settings(session, system)
+    await service.get_settings(session, _system(event.organisation_id))

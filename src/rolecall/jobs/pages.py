@@ -19,12 +19,13 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from rolecall.identity import service as identity
-from rolecall.jobs import page_form, posting, preview, service
+from rolecall.jobs import page_form, posting, preview, render_ahead, service
 from rolecall.jobs.models import Job
 from rolecall.jobs.schemas import CloseJob, JobCreate, JobUpdate
 from rolecall.platform.auth import DbSession, Principal
+from rolecall.platform.clock import utcnow
 from rolecall.platform.errors import Conflict, PreconditionFailed, ProblemError, Unprocessable
-from rolecall.platform.http import AfterTransaction, etag_for
+from rolecall.platform.http import AfterTransaction, etag_for, follow_up_transaction
 from rolecall.platform.pagination import PageParams
 from rolecall.roles import service as roles
 from rolecall.web.auth import page_requires
@@ -156,11 +157,17 @@ async def _editor(
         **await _team(session, principal, shown["team"]),
         "sees_pipeline": "applications:read" in principal.scopes,
         "sees_assessment": "assessments:read" in principal.scopes,
-        # The jobs renderer's own output: every value in it was escaped when it was rendered.
-        "description": Markup(await preview.description_html(session, principal, job, changes)),  # noqa: S704
         **_choices(),
     }
-    return render(request, "jobs/editor.html", context, status_code=status)
+    data, settings = await preview.description_input(session, principal, job, changes)
+
+    async def produce() -> Response:
+        # After the transaction: an override renders under its budget holding no lock. The
+        # renderer's own output: every value in it was escaped when it was rendered.
+        context["description"] = Markup(await preview.html_of(data, settings))  # noqa: S704
+        return render(request, "jobs/editor.html", context, status_code=status)
+
+    return AfterTransaction(produce)
 
 
 @router.get("/app/jobs/{job_id}")
@@ -182,20 +189,59 @@ async def save_job(job_id: uuid.UUID, request: Request, session: DbSession, prin
     try:
         JobUpdate.model_validate(page_form.job_fields(values))  # every typed field, checked as the API would
         changes = page_form.update_body(values, job, await _default_title(session, job))
-        if_match = etag_for(job.id, int(version)) if version.isdigit() else ""
-        if changes or if_match != etag_for(job.id, job.version):
-            await service.update_job(session, principal, job_id, JobUpdate.model_validate(changes), if_match)
+        body = JobUpdate.model_validate(changes)
     except (ValidationError, Unprocessable) as exc:
         errors = page_form.error_homes(field_errors(exc))
         return await _editor(request, session, principal, job, values=values, errors=errors, status=422)
-    except PreconditionFailed:
-        return await _editor(request, session, principal, job, values=values, stale=True, status=409)
-    except Conflict as exc:
-        errors = {"form": exc.detail or exc.title}
-        return await _editor(request, session, principal, job, values=values, errors=errors, status=409)
+    if_match = etag_for(job.id, int(version)) if version.isdigit() else ""
+    if not changes and if_match == etag_for(job.id, job.version):
+        return _saved(request, job_id, "Nothing had changed, so nothing was saved.")
+
+    async def produce() -> Response:
+        # As PATCH /v1/jobs/{id}: render what the save publishes, then write in a short transaction.
+        await render_ahead.job(request, principal, job_id, preview.acceptable(changes))
+        try:
+            async with follow_up_transaction(request) as writing:
+                await service.update_job(writing, principal, job_id, body, if_match)
+        except (ValidationError, Unprocessable) as exc:
+            return await _editor_again(
+                request, principal, job_id, values, errors=page_form.error_homes(field_errors(exc))
+            )
+        except PreconditionFailed:
+            return await _editor_again(request, principal, job_id, values, stale=True, status=409)
+        except Conflict as exc:
+            return await _editor_again(
+                request, principal, job_id, values, errors={"form": exc.detail or exc.title}, status=409
+            )
+        return _saved(
+            request, job_id, "Job saved." if changes else "Nothing had changed, so nothing was saved."
+        )
+
+    return AfterTransaction(produce)
+
+
+def _saved(request: Request, job_id: uuid.UUID, message: str) -> Response:
     response = RedirectResponse(_editor_url(job_id), status_code=303)
-    flash(request, response, "Job saved." if changes else "Nothing had changed, so nothing was saved.")
+    flash(request, response, message)
     return response
+
+
+async def _editor_again(
+    request: Request,
+    principal: Principal,
+    job_id: uuid.UUID,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    stale: bool = False,
+    status: int = 422,
+) -> Response:
+    """The editor with the refused form, read afresh after a write that was rolled back."""
+    async with follow_up_transaction(request) as reading:
+        job = await service.get_job(reading, principal, job_id)
+        return await _editor(
+            request, reading, principal, job, values=values, errors=errors, stale=stale, status=status
+        )
 
 
 @router.post("/app/jobs/{job_id}/preview")
@@ -233,16 +279,25 @@ async def _move(
     body: CloseJob | None = None,
 ) -> Response:
     await service.get_job(session, principal, job_id)  # 404 for another organisation's job
-    response = RedirectResponse(_editor_url(job_id), status_code=303)
-    try:
-        await service.transition(session, principal, job_id, action, body)
-    except ProblemError as exc:
-        if exc.status not in (409, 422):
-            raise
-        flash(request, response, f"Nothing changed: {exc.detail or exc.title}")
+
+    async def produce() -> Response:
+        # As POST /v1/jobs/{id}/open: an opening publishes a posting, rendered before the write.
+        now = utcnow()
+        if action == "open":
+            await render_ahead.job(request, principal, job_id, {}, opening_at=now)
+        response = RedirectResponse(_editor_url(job_id), status_code=303)
+        try:
+            async with follow_up_transaction(request) as writing:
+                await service.transition(writing, principal, job_id, action, body, at=now)
+        except ProblemError as exc:
+            if exc.status not in (409, 422):
+                raise
+            flash(request, response, f"Nothing changed: {exc.detail or exc.title}")
+            return response
+        flash(request, response, _DONE[action])
         return response
-    flash(request, response, _DONE[action])
-    return response
+
+    return AfterTransaction(produce)
 
 
 @router.post("/app/jobs/{job_id}/open")

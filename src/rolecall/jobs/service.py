@@ -203,13 +203,26 @@ async def republish_inputs(
     if not changes:
         return [], {}
     _refuse_nulls(changes)
-    future = _settings_with(settings, changes)
+    return await _open_job_inputs(session, principal, _settings_with(settings, changes))
+
+
+async def current_inputs(
+    session: AsyncSession, principal: Principal
+) -> tuple[list[jd.JobDescriptionInput], dict[str, str]]:
+    """What the open jobs' descriptions are rendered from now (after an organisation change, say);
+    read-only, for rendering ahead of :func:`republish_open_jobs` as for :func:`republish_inputs`."""
+    return await _open_job_inputs(session, principal, await get_settings(session, principal))
+
+
+async def _open_job_inputs(
+    session: AsyncSession, principal: Principal, settings: JobSettings
+) -> tuple[list[jd.JobDescriptionInput], dict[str, str]]:
     organisation = await identity.get_organisation(session, principal)
     inputs = [
-        posting.job_input(job, await _pinned(session, job), future, organisation.name)
+        posting.job_input(job, await _pinned(session, job), settings, organisation.name)
         for job in await repository.open_jobs(session)
     ]
-    return inputs, posting.overrides_of(future)
+    return inputs, posting.overrides_of(settings)
 
 
 async def update_settings(
@@ -518,7 +531,11 @@ async def transition(
     job_id: uuid.UUID,
     action: Transition,
     body: CloseJob | None = None,
+    *,
+    at: datetime | None = None,
 ) -> Job:
+    """Move the job through its lifecycle. ``at`` is the moment of the move when the caller chose it
+    earlier (``render_ahead.job`` rendered the description a first opening publishes with that date)."""
     job = await _get(session, job_id)
     if job.status not in _ALLOWED[action]:
         article = "An" if job.status[0] in "aeiou" else "A"
@@ -526,7 +543,7 @@ async def transition(
             f"{article} {job.status} job cannot be {'opened' if action == 'open' else action + 'd'}; "
             f"allowed from: {', '.join(sorted(_ALLOWED[action]))}."
         )
-    now = utcnow()
+    now = at or utcnow()
     if action == "open":
         if job.valid_through is not None and job.valid_through <= now:
             raise _problem("valid_through", "valid_through is in the past; move it forward before opening.")

@@ -1,6 +1,7 @@
 """Settings pages of the jobs context: the careers site (address, branding, company facts) and the
 stage template new jobs start with. Both save through ``service.update_settings``, exactly as
-``PATCH /v1/job-settings`` does, with the version that was read carried in the form as If-Match."""
+``PATCH /v1/job-settings`` does (open postings rendered ahead of the write, see ``render_ahead``),
+with the version that was read carried in the form as If-Match."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from rolecall.jobs import service
+from rolecall.jobs import render_ahead, service
 from rolecall.jobs.models import JobSettings
 from rolecall.jobs.schemas import DEFAULT_STAGES, JobSettingsUpdate
 from rolecall.platform.auth import DbSession, Principal
 from rolecall.platform.errors import Conflict, PreconditionFailed, Unprocessable
-from rolecall.platform.http import etag_for
+from rolecall.platform.http import AfterTransaction, etag_for, follow_up_transaction
 from rolecall.web.auth import page_requires
 from rolecall.web.forms import field_errors
 from rolecall.web.templating import flash, render
@@ -54,14 +55,19 @@ async def careers_settings(request: Request, session: DbSession, principal: Sett
 
 
 async def _save(
-    session: DbSession, principal: Principal, body: dict[str, Any], version: str
+    request: Request, principal: Principal, body: dict[str, Any], version: str
 ) -> JobSettings | dict[str, str]:
-    """Save, or the messages per field that explain why not."""
-    settings = await service.get_settings(session, principal)
+    """Save, or the messages per field that explain why not; runs after the request's transaction.
+
+    As ``PATCH /v1/job-settings``: the open postings the save republishes are rendered first, with
+    no transaction open, and the write then takes a short transaction of its own."""
     try:
         update = JobSettingsUpdate.model_validate(body)
-        if_match = etag_for(settings.id, int(version)) if version.isdigit() else ""
-        return await service.update_settings(session, principal, update, if_match)
+        await render_ahead.settings(request, principal, update)
+        async with follow_up_transaction(request) as writing:
+            settings = await service.get_settings(writing, principal)
+            if_match = etag_for(settings.id, int(version)) if version.isdigit() else ""
+            return await service.update_settings(writing, principal, update, if_match, overrides_checked=True)
     except ValidationError as exc:
         return field_errors(exc)
     except (Unprocessable, Conflict) as exc:
@@ -85,12 +91,18 @@ async def save_careers_settings(request: Request, session: DbSession, principal:
         **{name: values[name] or None for name in TEXTS},
         "benefits": [line.strip() for line in values["benefits"].splitlines() if line.strip()],
     }
-    saved = await _save(session, principal, body, values["version"])
-    if isinstance(saved, dict):
-        return _careers_page(request, values, saved, status=409 if "form" in saved else 422)
-    response = RedirectResponse("/app/settings/careers", status_code=303)
-    flash(request, response, "Careers site settings saved. Open postings show the change within a minute.")
-    return response
+
+    async def produce() -> Response:
+        saved = await _save(request, principal, body, values["version"])
+        if isinstance(saved, dict):
+            return _careers_page(request, values, saved, status=409 if "form" in saved else 422)
+        response = RedirectResponse("/app/settings/careers", status_code=303)
+        flash(
+            request, response, "Careers site settings saved. Open postings show the change within a minute."
+        )
+        return response
+
+    return AfterTransaction(produce)
 
 
 def _stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -115,21 +127,25 @@ async def save_stage_settings(request: Request, session: DbSession, principal: S
         if name or kind:
             rows.append({"name": name, "type": kind})
     version = str(form.get("version", ""))
-    saved = await _save(session, principal, {"stage_template": rows}, version)
-    if isinstance(saved, dict):
-        context = {
-            "rows": rows + [{"name": "", "type": ""} for _ in range(BLANK_STAGE_ROWS)],
-            "version": version,
-            "types": STAGE_TYPES,
-            "errors": saved,
-        }
-        return render(
-            request, "jobs/settings_stages.html", context, status_code=409 if "form" in saved else 422
+
+    async def produce() -> Response:
+        saved = await _save(request, principal, {"stage_template": rows}, version)
+        if isinstance(saved, dict):
+            context = {
+                "rows": rows + [{"name": "", "type": ""} for _ in range(BLANK_STAGE_ROWS)],
+                "version": version,
+                "types": STAGE_TYPES,
+                "errors": saved,
+            }
+            return render(
+                request, "jobs/settings_stages.html", context, status_code=409 if "form" in saved else 422
+            )
+        response = RedirectResponse("/app/settings/stages", status_code=303)
+        flash(
+            request,
+            response,
+            "Stage template saved. New jobs start with these stages; existing jobs keep theirs.",
         )
-    response = RedirectResponse("/app/settings/stages", status_code=303)
-    flash(
-        request,
-        response,
-        "Stage template saved. New jobs start with these stages; existing jobs keep theirs.",
-    )
-    return response
+        return response
+
+    return AfterTransaction(produce)

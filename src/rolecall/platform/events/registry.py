@@ -10,6 +10,11 @@ Two kinds of subscription:
   envelope reachable as ``event.envelope``;
 * ``subscribe_all()``: the handler receives every event's raw envelope (webhook delivery, e-mail,
   the audit of outgoing traffic), whatever its type, including types declared after it was written.
+
+A typed subscription may name a ``prepare`` step: it runs before the handler's transaction opens,
+with the session factory, for slow work that needs no lock and whose result the handler then finds
+ready (rendering an organisation's templates, for one). It may run more than once for one event
+(redeliveries, retries), so it must only warm caches, never change data.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.platform.events.base import DomainEvent
 from rolecall.platform.events.envelope import CloudEvent
@@ -26,6 +31,8 @@ from rolecall.platform.events.envelope import CloudEvent
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 TypedHandler = Callable[[AsyncSession, E], Awaitable[None]]
+Prepare = Callable[[async_sessionmaker[AsyncSession], CloudEvent], Awaitable[None]]
+TypedPrepare = Callable[[async_sessionmaker[AsyncSession], E], Awaitable[None]]
 ALL = "*"
 
 
@@ -35,26 +42,41 @@ class Registration:
     event_type: str
     fn: Handler
     module: str
+    prepare: Prepare | None = None
 
 
 @dataclass
 class HandlerRegistry:
     _by_type: dict[str, list[Registration]] = field(default_factory=dict)
 
-    def _add(self, event_type: str, name: str, fn: Handler, module: str) -> None:
+    def _add(
+        self, event_type: str, name: str, fn: Handler, module: str, prepare: Prepare | None = None
+    ) -> None:
         registrations = self._by_type.setdefault(event_type, [])
         if any(r.name == name for r in registrations):
             raise ValueError(f"handler {name} already registered for {event_type}")
-        registrations.append(Registration(name, event_type, fn, module))
+        registrations.append(Registration(name, event_type, fn, module, prepare))
 
-    def subscribe(self, event_class: type[E], *, name: str) -> Callable[[TypedHandler[E]], TypedHandler[E]]:
-        """Run the decorated handler for ``event_class``, with the event parsed (stack for several)."""
+    def subscribe(
+        self, event_class: type[E], *, name: str, prepare: TypedPrepare[E] | None = None
+    ) -> Callable[[TypedHandler[E]], TypedHandler[E]]:
+        """Run the decorated handler for ``event_class``, with the event parsed (stack for several);
+        ``prepare``, when given, runs before each of the handler's transactions."""
 
         def decorator(fn: TypedHandler[E]) -> TypedHandler[E]:
             async def typed(session: AsyncSession, envelope: CloudEvent) -> None:
                 await fn(session, event_class.from_envelope(envelope))
 
-            self._add(event_class.event_type, name, typed, fn.__module__)
+            typed_prepare: Prepare | None = None
+            if prepare is not None:
+                warm = prepare
+
+                async def typed_prepare(
+                    sessionmaker: async_sessionmaker[AsyncSession], envelope: CloudEvent
+                ) -> None:
+                    await warm(sessionmaker, event_class.from_envelope(envelope))
+
+            self._add(event_class.event_type, name, typed, fn.__module__, typed_prepare)
             return fn
 
         return decorator

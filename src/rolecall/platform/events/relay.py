@@ -61,8 +61,12 @@ async def run_handler(
     transaction as the handler's changes. Returns False when it had already run (a redelivery).
 
     Both the in-process relay and the broker's consumers deliver through here, so a handler behaves
-    the same in embedded mode and behind RabbitMQ.
+    the same in embedded mode and behind RabbitMQ. The registration's ``prepare`` step, if any,
+    runs first, outside the transaction (it only warms caches, so running it for a redelivery is
+    harmless).
     """
+    if registration.prepare is not None:
+        await registration.prepare(sessionmaker, event)
     async with transaction(sessionmaker) as session:
         bind_organisation(session, event.organisationid)
         done = await session.get(ProcessedEvent, (registration.name, event.id))
@@ -87,6 +91,9 @@ async def run_handler_batch(
         by_organisation.setdefault(event.organisationid, []).append(event)
     ran = 0
     for organisation_id, group in by_organisation.items():
+        if registration.prepare is not None:
+            for event in group:
+                await registration.prepare(sessionmaker, event)
         async with transaction(sessionmaker) as session:
             bind_organisation(session, organisation_id)
             receipts = select(ProcessedEvent.event_id).where(
