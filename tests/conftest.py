@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolecall.app import create_app
 from rolecall.config import Settings
 from rolecall.platform.clock import set_clock
+from tests import route_cache
 from tests.databases import MigratedPostgres, MigratedSQLite, postgres_server_url
 from tests.factories import Tenant
+
+route_cache.install()
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -23,14 +24,13 @@ from tests.jobs.test_settings_pages import _form_values as settings_form_values
 from tests.jobs.test_template_hardening import NESTED_LOOPS, QUICK, _store_overrides, _write_meanwhile
 from tests.web.support import sign_in
 
+T = TypeVar("T")
 ONE_BUDGET = 2 * RENDER_BUDGET.seconds  # one budget plus start-up; two budgets would exceed it
 
 
 async def _holds_no_lock(
-    publish: Awaitable[httpx.Response | None],
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant: Tenant,
-) -> httpx.Response | None:
+    publish: Awaitable[T], sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant
+) -> T:
     """Run ``publish`` while another writer commits again and again; each must get through at once."""
     began = time.monotonic()
     publishing = asyncio.ensure_future(publish)
@@ -55,14 +55,11 @@ async def test_a_first_opening_renders_once_before_its_write(
         client.post(f"/v1/jobs/{job['id']}/open", headers=tenant.headers), sessionmaker, tenant
     )
 
-    assert opened is not None and opened.status_code == 200, opened
+    assert opened.status_code == 200, opened.text
     await deliver(app)
     posting = (await client.get(f"/v1/board/postings/{job['id']}")).json()
     assert "About the role" in posting["description"]["html"]  # the built-in section took its place
     assert posting["published_at"].startswith(opened.json()["first_opened_at"][:19])
-
-
-PagePost = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[httpx.Response]]
 
 
 async def test_the_editors_save_and_open_buttons_render_before_their_writes(
@@ -85,8 +82,8 @@ async def test_the_editors_save_and_open_buttons_render_before_their_writes(
         pages.post(f"/app/jobs/{draft['id']}/open", data={"csrf_token": csrf}), sessionmaker, tenant
     )
 
-    assert saved is not None and saved.status_code == 303, saved
-    assert opened is not None and opened.status_code == 303, opened
+    assert saved.status_code == 303, saved.text
+    assert opened.status_code == 303, opened.text
     after = {j["id"]: j for j in (await client.get("/v1/jobs", headers=tenant.headers)).json()["items"]}
     assert after[live["id"]]["department"] == "Robotics"
     assert after[draft["id"]]["status"] == "open"
@@ -108,7 +105,7 @@ async def test_the_settings_pages_render_the_postings_they_republish_before_thei
     careers["about"] = "We build robots that build robots."
     saved = await _holds_no_lock(pages.post("/app/settings/careers", data=careers), sessionmaker, tenant)
 
-    assert saved is not None and saved.status_code == 303, saved
+    assert saved.status_code == 303, saved.text
     settings = (await client.get("/v1/job-settings", headers=tenant.headers)).json()
     assert settings["about"] == "We build robots that build robots."
 
