@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     rate_limit_board_per_minute: int = Field(default=120, ge=1, le=1_000_000)
     # The same routes called with an access token: requests per minute per API client or user.
     rate_limit_client_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Single sign-on starts and provider callbacks per client address per minute: each one costs a
+    # call to the identity provider, so an address cannot make Rolecall hammer it.
+    rate_limit_sign_in_per_minute: int = Field(default=30, ge=1, le=1_000_000)
     # --- end incremental sync and rate limits ---
 
     # --- e-mail (rolecall.notifications, docs/email.md) ---

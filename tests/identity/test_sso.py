@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from limits.aio.storage import MemoryStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +24,7 @@ from rolecall.identity.sso_models import SsoConnection
 from rolecall.identity.sso_outbound import outbound_policy
 from rolecall.platform.db import transaction
 from rolecall.platform.pii import KeyRing
+from rolecall.platform.ratelimit import SIGN_IN, Policy, RateLimits, policies_from
 from rolecall.platform.tenancy import all_tenants
 from tests.conftest import FrozenClock
 from tests.factories import PASSWORD, Tenant, create_user
@@ -547,3 +549,34 @@ async def test_key_rotation_reseals_the_client_secret(
         ring.decrypt(stored.client_secret, context=f"sso_connection:{stored.id}:client_secret")
         == CLIENT_SECRET
     )
+
+
+# --- rate limit ----------------------------------------------------------------------------------------
+
+
+async def test_sso_starts_and_callbacks_share_a_per_address_limit(
+    client: httpx.AsyncClient, pages: httpx.AsyncClient, app: FastAPI, tenant: Tenant, provider: Provider
+) -> None:
+    await configure(client, tenant, provider)
+    app.state.rate_limits = RateLimits(
+        MemoryStorage(),
+        {**policies_from(app.state.settings), SIGN_IN: Policy(SIGN_IN, 3, 60)},
+        key_secret="k",
+    )
+    address = email()
+    # A whole sign-in is two counted requests (the start and the provider's redirect back).
+    signed_in = await sso_sign_in(pages, provider, address, VERIFIED)
+    assert signed_in.status_code == 303, signed_in.text
+    assert (await pages.get("/app/login/sso", params={"domain": "acme.example.com"})).status_code == 303
+
+    refused = await pages.get("/app/login/sso", params={"domain": "acme.example.com"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "<h1>Too many attempts</h1>" in refused.text
+    callback = await pages.get("/app/login/sso/callback", params={"state": "s", "code": "c"})
+    assert callback.status_code == 429
+
+    # Another address has its own allowance.
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 52000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://rolecall.test") as other:
+        assert (await other.get("/app/login/sso", params={"domain": "acme.example.com"})).status_code == 303

@@ -31,6 +31,7 @@ from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.db import transaction
 from rolecall.platform.http import pii_keyring
 from rolecall.platform.net import client_address
+from rolecall.platform.ratelimit import SIGN_IN, limited
 from rolecall.web.security import LOGIN_CSRF_COOKIE, safe_next
 from rolecall.web.templating import render
 
@@ -93,7 +94,7 @@ def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return maker
 
 
-@router.get("/app/login/sso", dependencies=[PUBLIC])
+@router.get("/app/login/sso", dependencies=[PUBLIC, limited(SIGN_IN)])
 async def start(
     request: Request,
     domain: Annotated[str, Query(max_length=253)] = "",
@@ -116,7 +117,7 @@ async def start(
     return response
 
 
-@router.get("/app/login/sso/callback", dependencies=[PUBLIC])
+@router.get("/app/login/sso/callback", dependencies=[PUBLIC, limited(SIGN_IN)])
 async def callback(
     request: Request,
     state: Annotated[str, Query(max_length=4000)] = "",

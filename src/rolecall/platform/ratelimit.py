@@ -1,4 +1,4 @@
-"""Rate limits for the public routes: the board (API and pages) and the apply form.
+"""Rate limits for the public routes: the board (API and pages), the apply form and single sign-on.
 
 :class:`RateLimits` counts with the ``limits`` package, in Redis shared by every process when
 ``ROLECALL_REDIS_URL`` is set and in memory otherwise, and answers with the IETF ``RateLimit`` and
@@ -63,6 +63,7 @@ class SlidingWindowLimiter:
 BOARD = "board"
 CLIENT = "client"
 APPLY = "apply"
+SIGN_IN = "sign_in"
 _log = structlog.get_logger("rolecall.ratelimit")
 
 
@@ -100,6 +101,7 @@ def policies_from(settings: Any) -> dict[str, Policy]:
         BOARD: Policy(BOARD, settings.rate_limit_board_per_minute, 60),
         CLIENT: Policy(CLIENT, settings.rate_limit_client_per_minute, 60),
         APPLY: Policy(APPLY, settings.apply_rate_per_hour, 3600),
+        SIGN_IN: Policy(SIGN_IN, settings.rate_limit_sign_in_per_minute, 60),
     }
 
 
