@@ -26,6 +26,14 @@ def test_role_guides_are_accessible_and_lead_to_the_generator(page: Page) -> Non
     expect(page.get_by_label("Level")).to_have_value("senior")
 
 
+def _settled(page: Page) -> None:
+    """Leave the field (its change event sends one more preview) and wait until no preview request
+    is in flight: a preview that lands between the press and release of a click replaces the button
+    under the pointer, and the browser then sends no click at all."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
 def test_the_generator_previews_as_one_types_and_copies_the_markdown(page: Page, live_server: str) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page.goto("/tools/job-description")
@@ -50,6 +58,7 @@ def test_the_generator_previews_as_one_types_and_copies_the_markdown(page: Page,
     assert_accessible(page)
     screenshot(page, "job-description-generator")
 
+    _settled(page)
     page.get_by_role("button", name="Copy Markdown").click()
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     copied = page.evaluate("() => navigator.clipboard.readText()")
@@ -71,6 +80,7 @@ def test_copy_still_answers_when_the_browser_refuses_the_async_clipboard(
         "() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('not focused')); }"
     )
 
+    _settled(page)
     page.get_by_role("button", name="Copy Markdown").click()
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     assert page.evaluate("() => navigator.clipboard.readText()") == markdown.input_value()

@@ -7,6 +7,7 @@ from rolecall.identity.mfa_endpoints import oauth_router as mfa_oauth_router
 from rolecall.identity.mfa_endpoints import router as mfa_router
 from rolecall.identity.mfa_pages import router as mfa_pages
 from rolecall.identity.oauth_endpoints import router as oauth_router
+from rolecall.identity.organisation_pages import router as organisation_pages
 from rolecall.identity.pages import router as pages
 from rolecall.identity.sso_endpoints import router as sso_router
 from rolecall.identity.sso_keys import rotate_keys
@@ -18,7 +19,7 @@ CONTEXT = Context(
     name="identity",
     order=10,
     routers=(oauth_router, mfa_oauth_router, router, mfa_router, sso_router),
-    pages=(pages, user_pages, mfa_pages, sso_pages),
+    pages=(pages, user_pages, mfa_pages, sso_pages, organisation_pages),
     # No candidate data; the port lets `rolecall rotate-keys` re-seal the TOTP and SSO client secrets.
     personal_data=PersonalData(export_key="identity", tables=(), rotate_keys=rotate_keys),
     scopes=(

@@ -145,6 +145,14 @@ async def is_enrolled(session: AsyncSession, user_id: uuid.UUID) -> bool:
     return row is not None and row.confirmed_at is not None
 
 
+async def enrolled_among(session: AsyncSession, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these users have a confirmed second factor (one query, for the staff list)."""
+    if not user_ids:
+        return set()
+    stmt = select(UserTotp.user_id).where(UserTotp.user_id.in_(user_ids), UserTotp.confirmed_at.is_not(None))
+    return set((await session.scalars(stmt)).all())
+
+
 async def required_step(session: AsyncSession, user: User) -> Purpose | None:
     """What a password sign-in of ``user`` still needs: a code, an enrolment, or nothing.
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from rolecall.identity import service
+from rolecall.identity import mfa, service
 from rolecall.identity.permissions import Role
 from rolecall.identity.schemas import UserCreate, UserUpdate
 from rolecall.platform.auth import DbSession, Principal
@@ -44,6 +44,8 @@ async def _page(
     users = sorted(users, key=lambda user: (not user.is_active, user.full_name.lower()))
     context = {
         "users": users,
+        "enrolled": await mfa.enrolled_among(session, [user.id for user in users]),
+        "me": principal.subject_id,
         "roles": ROLES,
         "new": new or {"full_name": "", "email": "", "roles": [], "sees_all_jobs": False},
         "errors": errors or {},
@@ -107,4 +109,25 @@ async def change_user(
         return await _page(request, session, principal, errors=errors, status=exc.status)
     response = RedirectResponse("/app/settings/users", status_code=303)
     flash(request, response, f"Saved the changes to {user.full_name}. Their current sign-ins have ended.")
+    return response
+
+
+@router.post("/app/settings/users/{user_id}/mfa-reset")
+async def reset_mfa(
+    user_id: uuid.UUID, request: Request, session: DbSession, principal: UsersEditor
+) -> Response:
+    """As ``DELETE /v1/users/{id}/mfa``: for someone who lost their phone and their recovery codes."""
+    user = await service.get_user(session, principal, user_id)
+    try:
+        await mfa.admin_reset(session, principal, user_id)
+    except (Conflict, Forbidden) as exc:
+        errors = {f"user-{user_id}": exc.detail or exc.title}
+        return await _page(request, session, principal, errors=errors, status=exc.status)
+    response = RedirectResponse("/app/settings/users", status_code=303)
+    flash(
+        request,
+        response,
+        f"Two-step sign-in for {user.full_name} is reset and their sign-ins have ended. "
+        "They can sign in with their password and set up a new authenticator.",
+    )
     return response

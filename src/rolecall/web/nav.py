@@ -21,7 +21,11 @@ NAV = (
     NavItem("Offers", "/app/offers", frozenset({"offers:read"})),
     NavItem("Assessments", "/app/assessments", frozenset({"assessments:read"})),
     NavItem("Analytics", "/app/analytics", frozenset({"analytics:read"})),
-    NavItem("Settings", "/app/settings", frozenset({"jobs:settings", "pipeline:settings", "users:write"})),
+    NavItem(
+        "Settings",
+        "/app/settings",
+        frozenset({"jobs:settings", "pipeline:settings", "users:write", "organisation:write"}),
+    ),
 )
 
 

@@ -62,6 +62,12 @@ SETTINGS_SECTIONS = (
         "Reasons for rejection and the consent text.",
     ),
     ("Staff", "/app/settings/users", "users:read", "Who signs in, with which roles."),
+    (
+        "Sign-in security",
+        "/app/settings/security",
+        "organisation:write",
+        "Whether everyone must use two-step sign-in.",
+    ),
 )
 
 
