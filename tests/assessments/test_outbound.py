@@ -32,6 +32,8 @@ class Recorder:
         "https://[::1]/api",
         "https://[fd00::1]/api",
         "https://[::ffff:127.0.0.1]/api",
+        "https://[2002:7f00:1::]/api",  # 6to4 wrapping 127.0.0.1
+        "https://[64:ff9b::a00:1]/api",  # NAT64 wrapping 10.0.0.1
         "https://0.0.0.0/api",
         "https:///api",
         "https://partner.example.com/api#fragment",
@@ -73,3 +75,31 @@ async def test_an_error_status_an_oversized_or_a_non_json_answer_is_a_failure() 
     for path in ("/error", "/big", "/html"):
         with pytest.raises(outbound.OutboundFailed):
             await outbound.call(rules, "GET", f"http://vendor.test{path}")
+
+
+async def test_a_host_that_does_not_resolve_is_a_failure_to_retry_not_a_refusal() -> None:
+    async def no_answer(host: str, port: int) -> list[str]:
+        raise OSError("temporary failure in name resolution")
+
+    recorder = Recorder()
+    rules = outbound.outbound_policy(resolver=no_answer, transport=httpx.MockTransport(recorder))
+    with pytest.raises(outbound.OutboundFailed, match="did not resolve"):
+        await outbound.call(rules, "GET", "https://vendor.example.com/api/list_tests")
+    assert recorder.requests == []
+
+
+async def test_a_call_goes_to_the_address_that_was_checked_with_the_host_name_kept() -> None:
+    async def public(host: str, port: int) -> list[str]:
+        return ["93.184.215.14"]
+
+    recorder = Recorder()
+    rules = outbound.outbound_policy(resolver=public, transport=httpx.MockTransport(recorder))
+    await outbound.call(
+        rules, "GET", "https://vendor.example.com/api/list_tests", api_key="k", params={"a": "1"}
+    )
+    [request] = recorder.requests
+    assert request.url.host == "93.184.215.14"
+    assert request.url.params["a"] == "1"
+    assert request.headers["host"] == "vendor.example.com"
+    assert request.extensions["sni_hostname"] == "vendor.example.com"
+    assert request.headers["authorization"] == "Basic azo="  # the key as user name, no password

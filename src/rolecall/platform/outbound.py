@@ -1,9 +1,10 @@
 """Outbound calls to URLs typed in by customers, refused when they could reach inside our network.
 
-A webhook target and a single sign-on issuer (and the endpoints its discovery document names) are
-chosen by a customer's administrator, so every call Rolecall makes to them is a possible server-side
-request forgery. This is the one guard both contexts build on; each adds its own rules on top
-(``rolecall.webhooks.ssrf``, ``rolecall.identity.sso_outbound``). The rules:
+A webhook target, a single sign-on issuer (and the endpoints its discovery document names), an
+assessment vendor's base URL and a partner's callback URL are chosen by people outside our control,
+so every call Rolecall makes to them is a possible server-side request forgery. This is the one
+guard those contexts build on; each adds its own rules on top (``rolecall.webhooks.ssrf``,
+``rolecall.identity.sso_outbound``, ``rolecall.assessments.outbound``). The rules:
 
 * ``http`` or ``https`` only, and plain ``http`` only for targets on the caller's allow-list (host
   names and CIDR blocks, for on-premise receivers and providers, and for tests);
@@ -52,6 +53,11 @@ _6TO4 = ipaddress.ip_network("2002::/16")
 
 class OutboundRefused(Exception):
     """The URL may not be called, or the call failed; the message is safe to show to an administrator."""
+
+
+class Unresolvable(OutboundRefused):
+    """The host name did not resolve. A refusal like the others for a URL being saved, but a caller
+    retrying a call later may treat it as a passing failure (DNS can be down for a moment)."""
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -152,7 +158,7 @@ async def resolve(target: Target, policy: Outbound) -> IPAddress | None:
         except (OSError, ValueError) as exc:
             # ValueError: the IDNA codec refuses some names (an empty or over-long label) with a
             # UnicodeError before any lookup is made; such a name resolves to nothing we can call.
-            raise OutboundRefused("the host name does not resolve") from exc
+            raise Unresolvable("the host name does not resolve") from exc
         addresses = []
         for answer in answers:
             try:
@@ -160,7 +166,7 @@ async def resolve(target: Target, policy: Outbound) -> IPAddress | None:
             except ValueError as exc:
                 raise OutboundRefused("the host name resolves to something that is not an address") from exc
         if not addresses:
-            raise OutboundRefused("the host name does not resolve")
+            raise Unresolvable("the host name does not resolve")
     inside = [a for a in addresses if policy.address_allowed(a)]
     if len(inside) != len(addresses) and not all(is_public(a) for a in addresses):
         raise OutboundRefused("the URL points at a private, loopback, link-local or reserved address")
