@@ -44,7 +44,9 @@ class UserEvent(DomainEvent):
 
 
 class UserCreated(UserEvent):
-    """A staff user was invited or created (by an admin, or as an organisation's first admin)."""
+    """A staff user was created: by an admin, as an organisation's first admin, or just in time at
+    their first single sign-on (the connection's default role; the audit log's actor then says
+    ``system:sso``)."""
 
     event_type: ClassVar[str] = "user.created"
 
