@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,19 @@ async def test_serve_issues_tokens_and_metadata_for_the_address_it_listens_on(
     environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: dict[str, Any] = {}
-    monkeypatch.setattr("rolecall.cli.uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        started.update(kwargs, issuer=os.environ.get("ROLECALL_ISSUER"))  # what a uvicorn worker inherits
+
+    monkeypatch.setattr("rolecall.cli.uvicorn.run", run)
     result = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.2", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert (started["host"], started["port"]) == ("127.0.0.2", 8123)
+    assert started["issuer"] == "http://127.0.0.2:8123"
+    assert os.environ["ROLECALL_ISSUER"] == ""  # restored once the server stopped: nothing leaks
 
-    get_settings.cache_clear()  # the uvicorn worker builds the app from the environment
+    monkeypatch.setenv("ROLECALL_ISSUER", started["issuer"])  # as the uvicorn worker process sees it
+    get_settings.cache_clear()
     app = create_app(get_settings())
     try:
         async with LifespanManager(app):

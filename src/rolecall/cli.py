@@ -75,11 +75,25 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API."""
+    exported, before = False, os.environ.get("ROLECALL_ISSUER")
     if not os.environ.get("ROLECALL_ISSUER") and not os.environ.get("ROLECALL_PUBLIC_BASE_URL"):
         # Tokens and the OAuth metadata name the address this server listens on (`make run
         # HOST=... PORT=...`), through the environment so every uvicorn worker process reads it too.
         os.environ["ROLECALL_ISSUER"] = address_url(host, port)
         get_settings.cache_clear()
+        exported = True
+    try:
+        _serve(host, port, workers)
+    finally:
+        if exported:  # the address was this server's; a later command in the process must not inherit it
+            if before is None:
+                os.environ.pop("ROLECALL_ISSUER", None)
+            else:
+                os.environ["ROLECALL_ISSUER"] = before
+            get_settings.cache_clear()
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     settings = _serving_settings()
     if workers > 1 and settings.embedded_worker and settings.is_sqlite:
         typer.echo(
