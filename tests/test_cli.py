@@ -424,3 +424,37 @@ def test_an_upgrade_across_0011_fills_the_name_index_of_existing_candidates(data
     assert run(count(database_url, CandidateNameToken)) > 0
     again = invoke("migrate")  # already at head: nothing to recompute
     assert "recomputing" not in again.stdout
+
+
+def test_an_upgrade_across_0018_rebuilds_the_database_search_index_with_the_new_analysis(
+    database_url: str,
+) -> None:
+    from rolecall.board.database_index import DatabaseSearchIndex
+    from rolecall.board.models import BoardSearchDocument
+
+    # The default backend is tantivy; the projection keeps the database index all the same.
+    assert invoke("migrate").exit_code == 0
+    assert invoke("demo").exit_code == 0
+    indexed = run(count(database_url, BoardSearchDocument))
+    assert indexed > 0
+    schema.downgrade(database_url, "0017")  # terms of the old analysis are removed going down, too
+    assert run(count(database_url, BoardSearchDocument)) == 0
+
+    result = invoke("migrate")
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "rebuilding the board's database search index for the new text analysis (revision 0018)"
+        in result.stdout
+    )
+    assert run(count(database_url, BoardSearchDocument)) == indexed
+
+    async def back_end_postings() -> int:
+        engine = create_engine(database_url)
+        try:
+            found = await DatabaseSearchIndex(create_sessionmaker(engine)).search(SearchQuery(q="backend"))
+            return found.total
+        finally:
+            await engine.dispose()
+
+    assert run(back_end_postings()) > 0  # the demo's "Back-End" postings, found as one word

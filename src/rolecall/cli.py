@@ -64,6 +64,11 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
         # Campaign details were stored in clear before 0017 (ADR 0017); the rotation pass seals them.
         typer.echo("sealing campaign details stored in clear (revision 0017)")
         rotate_keys(batch_size=200)
+    if before is not None and before < "0018" <= (after or ""):
+        # 0018 removed the database index's terms of the previous analysis (the projection keeps
+        # that index whichever backend serves search); they are rebuilt here. tantivy rebuilds itself.
+        typer.echo("rebuilding the board's database search index for the new text analysis (revision 0018)")
+        _rebuild_database_index(settings.model_copy(update={"search_backend": "database"}))
 
 
 @app.command()
@@ -215,6 +220,19 @@ def demo() -> None:
     typer.echo("demo data loaded" if created else "demo data already present")
     for account in DEMO_ACCOUNTS:
         typer.echo(f"  {account.role:<15} {account.email:<26} password: {DEMO_PASSWORD}")
+
+
+def _rebuild_database_index(settings: Settings) -> int:
+    from rolecall.board.indexes import rebuild_search_index
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await rebuild_search_index(settings, create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 @app.command()

@@ -72,7 +72,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import CTE
 
-from rolecall.board.analysis import text_analyzer
+from rolecall.board.analysis import normalise, text_analyzer
 from rolecall.board.models import (
     SEARCH_FTS_TABLE,
     SEARCH_VECTOR_COLUMN,
@@ -122,8 +122,8 @@ def _clean(text: str) -> str:
 
 
 def analyse(text: str) -> list[str]:
-    """The terms of ``text``: the analyzer of the tantivy adapter, run in Python."""
-    terms: list[str] = _ANALYZER.analyze(_clean(text))
+    """The terms of ``text``: the normalisation and analyzer of the tantivy adapter, run in Python."""
+    terms: list[str] = _ANALYZER.analyze(_clean(normalise(text)))
     return terms
 
 

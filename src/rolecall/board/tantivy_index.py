@@ -17,7 +17,8 @@ Text analysis
 Free text: every term must match (AND)
     Each distinct query term must occur in at least one of the three text fields. The score is the sum
     of per-field BM25 scores boosted title 5 : skill_names 2 : body 1 (the ratio of PostgreSQL's
-    default ``ts_rank`` weights for A : B : C). AND rather than OR-with-ranking because on a job board
+    default ``ts_rank`` weights for A : B : C), plus a bonus when the title holds every query word.
+    AND rather than OR-with-ranking because on a job board
     people narrow a search by adding words ("python remote senior"): with OR, ``total`` and every facet
     count would grow with each word and be dominated by the commonest one, which makes the numbers next
     to the filters meaningless; AND is also what ``plainto_tsquery`` and FTS5 do, so a database adapter
@@ -97,7 +98,7 @@ from typing import Any, cast
 import anyio.to_thread
 import tantivy
 
-from rolecall.board.analysis import text_analyzer
+from rolecall.board.analysis import normalise, text_analyzer
 from rolecall.board.search import (
     FACETS,
     SALARY_BUCKETS,
@@ -114,7 +115,7 @@ __all__ = ["CHECKPOINT_FILE", "MAX_QUERY_TERMS", "SCHEMA_VERSION", "TIE_WINDOW",
 
 # Bump whenever the schema or the analyzer changes: the index then lives in a new subdirectory and
 # starts empty with no checkpoint, so the sync loop rebuilds it. The old directory is left alone.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: analysis.ANALYSIS_VERSION 2 (compounds and abbreviations)
 MAX_QUERY_TERMS = 32
 TIE_WINDOW = 10_000
 CHECKPOINT_FILE = "rolecall.checkpoint"
@@ -122,6 +123,7 @@ FACET_CACHE_SIZE = 256
 
 _TEXT_ANALYZER = "rolecall_en"
 _FIELD_BOOSTS: tuple[tuple[str, float], ...] = (("title", 5.0), ("skill_names", 2.0), ("body", 1.0))
+_ALL_IN_TITLE_BOOST = 5.0
 # Facet -> keyword field holding its values; salary is a range aggregation on salary_max instead.
 _KEYWORD_FIELDS: dict[FacetName, str] = {
     "location": "location",
@@ -375,10 +377,10 @@ class TantivySearchIndex:
         document.add_text("id", str(posting.id))
         document.add_unsigned("id_hi", posting.id.int >> 64)
         document.add_unsigned("id_lo", posting.id.int & _U64_MASK)
-        document.add_text("title", _clean(posting.title))
+        document.add_text("title", _clean(normalise(posting.title)))
         for name in _distinct(posting.skill_names):
-            document.add_text("skill_names", _clean(name))
-        document.add_text("body", _clean(posting.body))
+            document.add_text("skill_names", _clean(normalise(name)))
+        document.add_text("body", _clean(normalise(posting.body)))
         keyword_values: dict[FacetName, Iterable[str]] = {
             "location": posting.locations,
             "work_arrangement": (posting.work_arrangement,),
@@ -427,12 +429,23 @@ class TantivySearchIndex:
     def _plan(self, query: SearchQuery) -> _Plan:
         if query.offset < 0 or query.limit < 0:
             raise InvalidQuery("offset and limit must not be negative.")
-        terms = sorted(set(self._analyzer.analyze(_clean(query.q))))
+        terms = sorted(set(self._analyzer.analyze(_clean(normalise(query.q)))))
         if len(terms) > MAX_QUERY_TERMS:
             raise InvalidQuery(f"A search can use at most {MAX_QUERY_TERMS} different words.")
         base: list[tantivy.Query] = []
         if terms:
-            base.append(_all_of([self._term_anywhere(term) for term in terms]))
+            everywhere = _all_of([self._term_anywhere(term) for term in terms])
+            if len(terms) > 1:
+                # A title holding every word of the query beats one holding some ("qa engineer":
+                # "QA Engineer" before "SDET", whose body says "engineers").
+                in_title = _all_of([tantivy.Query.term_query(self._schema, "title", t) for t in terms])
+                everywhere = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, everywhere),
+                        (tantivy.Occur.Should, tantivy.Query.boost_query(in_title, _ALL_IN_TITLE_BOOST)),
+                    ]
+                )
+            base.append(everywhere)
         if query.organisation_slug is not None:
             slug = _clean(query.organisation_slug)
             base.append(_filter(tantivy.Query.term_query(self._schema, "organisation", slug)))
