@@ -68,7 +68,7 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
         # 0018 removed the database index's terms of the previous analysis (the projection keeps
         # that index whichever backend serves search); they are rebuilt here. tantivy rebuilds itself.
         typer.echo("rebuilding the board's database search index for the new text analysis (revision 0018)")
-        _rebuild_database_index(settings.model_copy(update={"search_backend": "database"}))
+        _rebuild_index(settings.model_copy(update={"search_backend": "database"}))
 
 
 @app.command()
@@ -222,7 +222,8 @@ def demo() -> None:
         typer.echo(f"  {account.role:<15} {account.email:<26} password: {DEMO_PASSWORD}")
 
 
-def _rebuild_database_index(settings: Settings) -> int:
+def _rebuild_index(settings: Settings) -> int:
+    """Rebuild the search index ``settings`` select from the projection; returns the open postings."""
     from rolecall.board.indexes import rebuild_search_index
 
     async def run() -> int:
@@ -238,19 +239,9 @@ def _rebuild_database_index(settings: Settings) -> int:
 @app.command()
 def reindex() -> None:
     """Rebuild the board's search index from the database (the posting projection)."""
-    from rolecall.board.indexes import rebuild_search_index
-
     settings = _settings()
-
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            return await rebuild_search_index(settings, create_sessionmaker(engine))
-        finally:
-            await engine.dispose()
-
     try:
-        count = asyncio.run(run())
+        count = _rebuild_index(settings)
     except ValueError as exc:  # tantivy reports a held directory lock as a ValueError
         _fail(
             f"cannot open the search index at {settings.search_index_path}: {exc}. "
