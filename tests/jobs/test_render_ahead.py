@@ -29,7 +29,11 @@ ONE_BUDGET = 2 * RENDER_BUDGET.seconds  # one budget plus start-up; two budgets 
 
 
 async def _holds_no_lock(
-    publish: Awaitable[T], sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant
+    publish: Awaitable[T],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    *,
+    within: float | None = ONE_BUDGET,
 ) -> T:
     """Run ``publish`` while another writer commits again and again; each must get through at once."""
     began = time.monotonic()
@@ -41,7 +45,8 @@ async def _holds_no_lock(
     result = await publishing
     assert len(waits) >= 3, waits  # the render ran long enough for the writes to say something
     assert max(waits) < QUICK, waits
-    assert time.monotonic() - began < ONE_BUDGET
+    if within is not None:  # a single render, not one before the write and another inside it
+        assert time.monotonic() - began < within
     return result
 
 
@@ -126,7 +131,8 @@ async def test_the_worker_renders_before_it_republishes_after_an_organisation_ch
     async def delivered() -> None:
         await deliver(app)
 
-    await _holds_no_lock(delivered(), sessionmaker, tenant)
+    # The whole delivery runs every handler of the change, so only the lock is checked, not the time.
+    await _holds_no_lock(delivered(), sessionmaker, tenant, within=None)
 
     posting = (await client.get(f"/v1/board/postings/{job['id']}")).json()
     assert posting["organisation"]["name"] == "Acme Robotics Renamed"

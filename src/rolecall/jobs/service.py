@@ -214,6 +214,29 @@ async def current_inputs(
     return await _open_job_inputs(session, principal, await get_settings(session, principal))
 
 
+async def open_job_input(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID
+) -> tuple[list[jd.JobDescriptionInput], dict[str, str]]:
+    """What an open job's posting is rendered from (nothing for a job that is not open); read-only.
+
+    For another context's worker step that will change the job's openings (the hire saga): it
+    reads this in a short transaction of its own, calls :func:`render_ahead` with no transaction
+    open, and the step's republish then finds the posting rendered."""
+    job = await _get(session, job_id)
+    if job.status != "open":
+        return [], {}
+    settings = await get_settings(session, principal)
+    organisation = await identity.get_organisation(session, principal)
+    data = posting.job_input(job, await _pinned(session, job), settings, organisation.name)
+    return [data], posting.overrides_of(settings)
+
+
+async def render_ahead(inputs: list[jd.JobDescriptionInput], overrides: dict[str, str]) -> None:
+    """Render postings into the render cache before the write that publishes them (no transaction
+    may be open: organisation templates render under a budget of seconds)."""
+    await posting.prerender(inputs, overrides)
+
+
 async def _open_job_inputs(
     session: AsyncSession, principal: Principal, settings: JobSettings
 ) -> tuple[list[jd.JobDescriptionInput], dict[str, str]]:

@@ -8,7 +8,7 @@ restarted worker delivers it and the saga carries on from its log.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolecall.candidates.events import CandidateMerged
 from rolecall.offers import saga, service
@@ -16,12 +16,20 @@ from rolecall.offers.events import HireProgressed, OfferAccepted
 from rolecall.platform.events.registry import registry
 
 
-@registry.subscribe(OfferAccepted, name="offers.hire_saga_start")
+async def _render_posting(
+    sessionmaker: async_sessionmaker[AsyncSession], event: OfferAccepted | HireProgressed
+) -> None:
+    """Before a step's transaction: taking or giving back an opening republishes the job's posting,
+    so it is rendered first, holding no lock (``saga.render_ahead``)."""
+    await saga.render_ahead(sessionmaker, event.envelope.organisationid, event.saga_id)
+
+
+@registry.subscribe(OfferAccepted, name="offers.hire_saga_start", prepare=_render_posting)
 async def start_hire(session: AsyncSession, event: OfferAccepted) -> None:
     await saga.advance(session, event.saga_id, chain=True)
 
 
-@registry.subscribe(HireProgressed, name="offers.hire_saga_continue")
+@registry.subscribe(HireProgressed, name="offers.hire_saga_continue", prepare=_render_posting)
 async def continue_hire(session: AsyncSession, event: HireProgressed) -> None:
     await saga.advance(session, event.saga_id, chain=True)
 

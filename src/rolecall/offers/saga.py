@@ -113,6 +113,22 @@ async def _compensate(
     offers.emit(session, principal, HireFailed, offer, saga_id=saga.id, failed_step=failed)
 
 
+async def render_ahead(
+    sessionmaker: async_sessionmaker[AsyncSession], organisation_id: uuid.UUID, saga_id: uuid.UUID
+) -> None:
+    """Render the job's posting before a step that changes the job's openings runs in its own
+    transaction: the jobs context republishes the posting in that step, and an organisation's
+    templates may take seconds to render. Warms a cache only, so a redelivery may run it again."""
+    async with transaction(sessionmaker) as session:
+        bind_organisation(session, organisation_id)
+        found = await repository.get_saga(session, saga_id)
+        if found is None or found.state != "running":
+            return
+        principal = Principal.acting_for("system", found.organisation_id)
+        inputs, overrides = await jobs.open_job_input(session, principal, found.job_id)
+    await jobs.render_ahead(inputs, overrides)
+
+
 async def advance(session: AsyncSession, saga_id: uuid.UUID, *, chain: bool = False) -> bool:
     """Run the saga's next step in the caller's transaction; True while steps remain.
 
