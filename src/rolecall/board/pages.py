@@ -107,6 +107,7 @@ def _search_page(
         "params": p,
         "items": items,
         "total": found["total"],
+        "corrected_query": found.get("corrected_query"),
         "groups": show.facet_groups(found["facets"], p.filters, names, facets),
         "active": active,
         "board_empty": found["total"] == 0 and not active,

@@ -85,3 +85,11 @@ class SearchResponse(BaseModel):
     total: int
     facets: dict[str, list[FacetValue]]
     next_cursor: str | None = None
+    corrected_query: str | None = Field(
+        default=None,
+        description=(
+            "Set when the query as typed found nothing and a spelling one edit away did: the query "
+            "these results answer (show it, e.g. 'Showing results for …'). Null for exact matches."
+        ),
+        examples=["security engineer"],
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 import uuid
@@ -17,9 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from rolecall.board import feeds, theme
+from rolecall.board import feeds, spelling, theme
 from rolecall.board.documents import summary_of
 from rolecall.board.models import BoardPosting
 from rolecall.board.schemas import PostingDetail, PostingSummary
@@ -167,6 +168,16 @@ async def search(
         result = await index.search(query)
     except InvalidQuery as exc:
         raise BadRequest(f"The search query cannot be understood: {exc}") from exc
+    corrected = None
+    if result.total == 0 and query.q.strip():
+        # Nothing found: forgive one typo per long word (``spelling``) and say so in the answer.
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
+        suggestion = await spelling.correct(engine, query.q)
+        if suggestion is not None:
+            retried = await index.search(dataclasses.replace(query, q=suggestion))
+            if retried.total:
+                result, corrected = retried, suggestion
     summaries = await _summaries(session, [hit.id for hit in result.hits])
     # A hit without a live row was closed between the index read and this one: drop it.
     items = [links.summary(summaries[h.id], h.id) for h in result.hits if h.id in summaries]
@@ -176,7 +187,13 @@ async def search(
         name: [{"value": c.value, "count": c.count} for c in counts[:facet_limit]]
         for name, counts in result.facets.items()
     }
-    return {"items": items, "total": result.total, "facets": facets, "next_cursor": cursor}
+    return {
+        "items": items,
+        "total": result.total,
+        "facets": facets,
+        "next_cursor": cursor,
+        "corrected_query": corrected,
+    }
 
 
 async def posting(session: AsyncSession, posting_id: uuid.UUID, *, links: Links = API_LINKS) -> PostingDetail:
