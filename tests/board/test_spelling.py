@@ -44,18 +44,22 @@ def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
 async def test_a_search_with_a_typo_answers_for_the_word_it_meant_and_says_so(
     client: httpx.AsyncClient, pages: httpx.AsyncClient, app: FastAPI, tenant: Tenant
 ) -> None:
-    await open_job(client, app, tenant, title="Senior Security Engineer")
+    job = await open_job(client, app, tenant, title="Senior Security Engineer")
+    await open_job(client, app, tenant, job["role_profile_id"], title="Lead Back-End Engineer")
     spelling.forget()
+    joined = (await client.get("/v1/board/postings", params={"q": "bakend"})).json()
 
     typo = (await client.get("/v1/board/postings", params={"q": "secrity engineer"})).json()
     exact = (await client.get("/v1/board/postings", params={"q": "security engineer"})).json()
     nothing = (await client.get("/v1/board/postings", params={"q": "zzzzzzzz"})).json()
     page = await pages.get("/jobs", params={"q": "secrity"})
 
-    assert typo["total"] == 1
+    assert joined["corrected_query"] == "backend"  # the board's "Back-End", as search reads it
+    assert joined["items"][0]["title"] == "Lead Back-End Engineer"
+    # (the back-end posting's description mentions security too, further down)
     assert typo["corrected_query"] == "security engineer"
     assert typo["items"][0]["title"] == "Senior Security Engineer"
-    assert exact["total"] == 1
+    assert exact["total"] == typo["total"]
     assert exact["corrected_query"] is None
     assert nothing["total"] == 0
     assert nothing["corrected_query"] is None

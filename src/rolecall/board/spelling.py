@@ -3,7 +3,8 @@ uses is replaced by the posting word one edit away (a letter missing, extra, cha
 neighbours swapped), and the search runs once more. The response says which query it answered
 (``corrected_query``), so a job seeker sees "showing results for …" and never a silent guess.
 
-The vocabulary is the words of live postings' titles and skill names, read from the board
+The vocabulary is the words of live postings' titles and skill names (as written and as the
+analysis rewrites them, so "bakend" finds "backend" in "Back-End"), read from the board
 projection (the most recently changed :data:`VOCABULARY_ROWS`) and kept for :data:`VOCABULARY_TTL`
 seconds per process: a typo is corrected against what the board actually offers, and the lookup is
 a set membership per candidate spelling, the same for both search adapters.
@@ -22,6 +23,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from rolecall.board.analysis import normalise
 from rolecall.board.models import BoardPosting
 
 MIN_LENGTH: Final = 5
@@ -68,9 +70,10 @@ async def _load(engine: AsyncEngine) -> Counter[str]:
         if not summary:
             continue
         names = [str(skill.get("name", "")) for skill in summary.get("skills") or []]
-        counts.update(
-            word.lower() for word in _WORD.findall(" ".join([str(summary.get("title") or ""), *names]))
-        )
+        text = " ".join([str(summary.get("title") or ""), *names])
+        # As written and as search reads it, so "Back-End" offers both "back" and "backend".
+        words = {word.lower() for word in _WORD.findall(text)}
+        counts.update(words | {word.lower() for word in _WORD.findall(normalise(text))})
     return counts
 
 
