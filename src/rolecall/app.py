@@ -16,10 +16,11 @@ from rolecall.board.indexes import open_search_index
 from rolecall.config import Settings, get_settings
 from rolecall.identity.auth import authenticate_bearer, authenticate_page
 from rolecall.identity.permissions import SCOPES
+from rolecall.identity.principal_cache import PrincipalCache
 from rolecall.identity.tokens import KeyRing
 from rolecall.platform.contexts import discover
 from rolecall.platform.cors import ReadOnlyCorsMiddleware
-from rolecall.platform.db import create_engine, create_sessionmaker, transaction
+from rolecall.platform.db import create_engine, create_read_sessionmaker, create_sessionmaker, transaction
 from rolecall.platform.errors import install_problem_handlers
 from rolecall.platform.idempotency import IdempotencyMiddleware
 from rolecall.platform.logging import configure_logging
@@ -52,9 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_public_url()  # production builds links on its public URL, never on a Host header
     configure_logging(settings.log_level, settings.log_json)
     engine = create_engine(
-        settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pool_recycle=settings.database_pool_recycle_seconds,
+        echo=settings.database_echo,
     )
     sessionmaker = create_sessionmaker(engine)
+    read_sessionmaker = create_read_sessionmaker(engine)
     keyring = KeyRing(settings)
     search_index, index_sync = open_search_index(settings, sessionmaker)
 
@@ -107,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.read_sessionmaker = read_sessionmaker
     app.state.keyring = keyring
+    app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     app.state.authenticate = authenticate_bearer
     app.state.authenticate_page = authenticate_page
     app.state.scope_catalogue = SCOPES

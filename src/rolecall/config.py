@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/rolecall.db"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # PostgreSQL connections are replaced after this many seconds instead of being pinged on every
+    # checkout (a round trip per request); a connection the server dropped fails one statement and
+    # is replaced (docs/runbooks/RolecallHighErrorRate.md).
+    database_pool_recycle_seconds: int = Field(default=1800, ge=30)
     database_echo: bool = False
     # The owner's URL `rolecall migrate` (and `rolecall db grant-app-role`) connect with, when the
     # API and the worker run as a least-privileged application role; unset, database_url.
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     audience: str = "rolecall-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    # How long an API process may reuse what the database said of an access token (revoked? user
+    # still active, with which roles?). Capped at one second: a revocation made anywhere is obeyed
+    # by every process within it (rolecall.identity.principal_cache, ADR 0018). 0 turns it off.
+    auth_cache_seconds: float = Field(default=1.0, ge=0, le=1.0)
     # How long a sign-in on the staff pages lasts before the person signs in again.
     page_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     signing_key_rotation_days: int = Field(default=90, ge=1)

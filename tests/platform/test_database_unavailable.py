@@ -115,7 +115,7 @@ async def test_the_database_going_away_under_a_running_app(
     """Signed in while the database was up; then it goes away. Reads, and writes carrying an
     Idempotency-Key (whose middleware needs the database before the route runs), get a 503."""
     broken = create_engine(f"sqlite+aiosqlite:///{tmp_path}")  # a directory: cannot be opened
-    app.state.sessionmaker = create_sessionmaker(broken)
+    app.state.sessionmaker = app.state.read_sessionmaker = create_sessionmaker(broken)
     try:
         listed = await client.get("/v1/jobs", headers=tenant.headers)
         _assert_unavailable(listed)

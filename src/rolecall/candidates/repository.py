@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from rolecall.candidates.models import (
     Candidate,
@@ -39,6 +39,21 @@ async def lock_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Cand
 
 async def get_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candidate | None:
     return (await session.scalars(select(Candidate).where(Candidate.id == candidate_id))).first()
+
+
+async def get_candidate_for_view(
+    session: AsyncSession, candidate_id: uuid.UUID
+) -> tuple[Candidate, bool] | None:
+    """The candidate and whether someone with the same email was erased before, in one statement
+    (the answer :func:`erased_with_email_index` gives, for the read every candidate view makes)."""
+    erased = aliased(Candidate)
+    again = (
+        select(erased.id)
+        .where(Candidate.email_index.is_not(None), erased.erased_email_index == Candidate.email_index)
+        .exists()
+    )
+    row = (await session.execute(select(Candidate, again).where(Candidate.id == candidate_id))).first()
+    return (row[0], bool(row[1])) if row is not None else None
 
 
 @dataclass(frozen=True)

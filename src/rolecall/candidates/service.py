@@ -315,10 +315,12 @@ def _union_of_tags(mine: list[str], theirs: list[str]) -> list[str]:
 async def get_candidate(
     session: AsyncSession, principal: Principal, candidate_id: uuid.UUID, *, keyring: KeyRing
 ) -> CandidateView:
-    candidate = await _get(session, candidate_id)
-    view = await _present(session, keyring, candidate)
+    found = await repository.get_candidate_for_view(session, candidate_id)
+    if found is None:
+        raise NotFound("Candidate not found.")
+    candidate, again = found
     _viewed(session, principal, candidate.id)
-    return view
+    return _view(keyring, candidate, previously_erased=again)
 
 
 #: Key of ``Context.extra`` under which the context owning applications declares

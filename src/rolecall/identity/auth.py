@@ -17,6 +17,7 @@ from rolecall.identity import repository
 from rolecall.identity.models import RevokedAccessToken, User
 from rolecall.identity.oauth import cookie_hash
 from rolecall.identity.permissions import Role, scopes_for_roles
+from rolecall.identity.principal_cache import PrincipalCache, Standing
 from rolecall.identity.tokens import InvalidToken, KeyRing, unverified_kid
 from rolecall.platform.access import restrict_session
 from rolecall.platform.auth import Principal, requires
@@ -58,12 +59,14 @@ def sees_all_jobs(user: User) -> bool:
     return user.sees_all_jobs or Role.ADMIN.value in user.roles
 
 
-async def staff_principal(
+def staff_principal(
     session: AsyncSession,
-    user: User,
+    user_id: uuid.UUID,
     organisation_id: uuid.UUID,
     scopes: frozenset[str],
+    roles: frozenset[str],
     *,
+    sees_all: bool,
     token_id: str | None,
     session_id: uuid.UUID | None,
 ) -> Principal:
@@ -73,9 +76,35 @@ async def staff_principal(
     tenancy is bound just before: from here on every statement of the request is filtered by
     :mod:`rolecall.platform.access`. API clients and system work never pass through it.
     """
-    if not sees_all_jobs(user):
-        restrict_session(session, user.id)
-    return Principal("user", user.id, organisation_id, scopes, frozenset(user.roles), token_id, session_id)
+    if not sees_all:
+        restrict_session(session, user_id)
+    return Principal("user", user_id, organisation_id, scopes, roles, token_id, session_id)
+
+
+async def _standing(session: AsyncSession, claims: dict[str, object]) -> Standing | None:
+    """What the database says of a verified token now: ``None`` when it must be refused."""
+    if await session.get(RevokedAccessToken, str(claims["jti"])) is not None:
+        return None
+    organisation_id = uuid.UUID(str(claims["org"]))
+    subject = uuid.UUID(str(claims["sub"]))
+    token_scopes = frozenset(str(claims.get("scope", "")).split())
+    if claims["kind"] == "user":
+        user = await repository.get_user(session, subject)
+        sid = claims.get("sid")
+        auth_session = await repository.get_auth_session(session, uuid.UUID(str(sid))) if sid else None
+        if user is None or not user.is_active or auth_session is None or auth_session.revoked_at is not None:
+            return None
+        roles = frozenset(user.roles)
+        # Roles may have shrunk since the token was issued: never grant more than they allow now.
+        scopes = token_scopes & scopes_for_roles(roles)
+        return Standing("user", subject, organisation_id, scopes, roles, auth_session.id, sees_all_jobs(user))
+    if claims["kind"] == "client":
+        client = await repository.get_client(session, subject)
+        if client is None or not client.is_active:
+            return None
+        scopes = token_scopes & frozenset(client.scopes)
+        return Standing("client", subject, organisation_id, scopes, frozenset(), None, True)
+    return None
 
 
 async def authenticate_bearer(request: Request, session: AsyncSession) -> Principal:
@@ -90,36 +119,33 @@ async def authenticate_bearer(request: Request, session: AsyncSession) -> Princi
     try:
         claims = await _verify(keyring, request, session, token)
         organisation_id = uuid.UUID(str(claims["org"]))
-        subject = uuid.UUID(str(claims["sub"]))
+        uuid.UUID(str(claims["sub"]))
+        if claims.get("sid") is not None:
+            uuid.UUID(str(claims["sid"]))
     except (InvalidToken, ValueError) as exc:
         raise denied from exc
-    if await session.get(RevokedAccessToken, str(claims["jti"])) is not None:
-        raise denied
     bind_organisation(session, organisation_id)
-    token_scopes = frozenset(str(claims.get("scope", "")).split())
-    if claims["kind"] == "user":
-        user = await repository.get_user(session, subject)
-        sid = claims.get("sid")
-        auth_session = await repository.get_auth_session(session, uuid.UUID(str(sid))) if sid else None
-        if user is None or not user.is_active or auth_session is None or auth_session.revoked_at is not None:
+    cache: PrincipalCache = request.app.state.principal_cache
+    token_id = str(claims["jti"])
+    standing = cache.get(token_id)
+    if standing is None:
+        generation = cache.generation()
+        standing = await _standing(session, claims)
+        if standing is None:
             raise denied
-        # Roles may have shrunk since the token was issued: never grant more than they allow now.
-        scopes = token_scopes & scopes_for_roles(user.roles)
-        return await staff_principal(
-            session, user, organisation_id, scopes, token_id=str(claims["jti"]), session_id=auth_session.id
-        )
-    if claims["kind"] == "client":
-        client = await repository.get_client(session, subject)
-        if client is None or not client.is_active:
-            raise denied
-        return Principal(
-            "client",
-            subject,
-            organisation_id,
-            token_scopes & frozenset(client.scopes),
-            token_id=str(claims["jti"]),
-        )
-    raise denied
+        cache.put(token_id, standing, generation)
+    if standing.kind == "client":
+        return Principal("client", standing.subject_id, organisation_id, standing.scopes, token_id=token_id)
+    return staff_principal(
+        session,
+        standing.subject_id,
+        organisation_id,
+        standing.scopes,
+        standing.roles,
+        sees_all=standing.sees_all_jobs,
+        token_id=token_id,
+        session_id=standing.session_id,
+    )
 
 
 OrganisationRead = Annotated[Principal, Depends(requires("organisation:read"))]
@@ -149,7 +175,14 @@ async def authenticate_page(request: Request, session: AsyncSession) -> Principa
     user = await repository.get_user(session, login.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("Your session has ended; sign in again.")
-    scopes = scopes_for_roles(frozenset(user.roles))
-    return await staff_principal(
-        session, user, login.organisation_id, scopes, token_id=None, session_id=login.id
+    roles = frozenset(user.roles)
+    return staff_principal(
+        session,
+        user.id,
+        login.organisation_id,
+        scopes_for_roles(roles),
+        roles,
+        sees_all=sees_all_jobs(user),
+        token_id=None,
+        session_id=login.id,
     )

@@ -34,6 +34,7 @@ LEEWAY_SECONDS = 5
 # How long a process trusts its in-memory copy of the key table before it reads it again, so a key
 # rotated by another replica or the CLI is used for signing (and published) without a restart.
 RELOAD_AFTER_SECONDS = 60
+_VERIFIED_CAPACITY = 10_000
 _REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti", "client_id", "org", "kind")
 
 
@@ -57,6 +58,7 @@ class LoadedKey:
     public_jwk: dict[str, Any]
     created_at: datetime
     retired_at: datetime | None
+    public: Any = None  # the key object PyJWT verifies with, parsed from the JWK once per load
 
 
 def _new_key_row(settings: Settings) -> SigningKey:
@@ -83,6 +85,11 @@ class KeyRing:
         self._settings = settings
         self._keys: dict[str, LoadedKey] = {}
         self._loaded_at: datetime | None = None
+        # token -> (kid, claims) of tokens whose signature, issuer and audience checked out. A token is
+        # immutable, so that part of the answer cannot change; times and the key's presence are
+        # checked again on every use. Bounded: cleared when full (a flood of distinct valid tokens
+        # can only come from this service's own signing key).
+        self._verified: dict[str, tuple[str, dict[str, Any]]] = {}
 
     @property
     def _grace(self) -> timedelta:
@@ -102,7 +109,10 @@ class KeyRing:
                 )
                 assert isinstance(loaded, Ed25519PrivateKey)
                 private = loaded
-            keys[row.kid] = LoadedKey(row.kid, private, row.public_jwk, row.created_at, row.retired_at)
+            public = OKPAlgorithm.from_jwk(json.dumps(row.public_jwk))
+            keys[row.kid] = LoadedKey(
+                row.kid, private, row.public_jwk, row.created_at, row.retired_at, public
+            )
         self._keys = keys
         self._loaded_at = now
 
@@ -184,12 +194,30 @@ class KeyRing:
         key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown kid")
-        return OKPAlgorithm.from_jwk(json.dumps(key.public_jwk))
+        return key.public
 
     def knows(self, kid: str) -> bool:
         return kid in self._keys
 
     def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+        """The token's claims, once its signature, ``alg``, ``typ``, issuer, audience and times hold.
+
+        The signature check (an Ed25519 verification, the costliest step of an authenticated read)
+        runs once per token and process; every later use repeats only the time checks, and a token
+        whose key has been dropped from the ring stops verifying at once.
+        """
+        known = self._verified.get(token)
+        if known is not None and known[0] in self._keys:
+            self._check_times(known[1], verify_exp=verify_exp)
+            return dict(known[1])
+        kid, claims = self._verify_signed(token)
+        self._check_times(claims, verify_exp=verify_exp)
+        if len(self._verified) >= _VERIFIED_CAPACITY:
+            self._verified.clear()
+        self._verified[token] = (kid, claims)
+        return dict(claims)
+
+    def _verify_signed(self, token: str) -> tuple[str, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -217,8 +245,7 @@ class KeyRing:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from exc
-        self._check_times(claims, verify_exp=verify_exp)
-        return claims
+        return kid, claims
 
     @staticmethod
     def _check_times(claims: dict[str, Any], *, verify_exp: bool) -> None:

@@ -52,9 +52,21 @@ class Principal:
 Authenticator = Callable[[Request, AsyncSession], Awaitable[Principal]]
 
 
+_READING = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the route returns, rolled back if it raises."""
-    async with transaction(request.app.state.sessionmaker) as session:
+    """The request's unit of work: committed when the route returns, rolled back if it raises.
+
+    GET and HEAD requests read first: on PostgreSQL their statements run without ``BEGIN`` and
+    ``COMMIT`` until the first write, which starts the transaction
+    (:func:`rolecall.platform.db.create_read_sessionmaker`).
+    """
+    state = request.app.state
+    maker = state.sessionmaker
+    if request.method in _READING:
+        maker = getattr(state, "read_sessionmaker", None) or maker
+    async with transaction(maker) as session:
         request.state.db_session = session
         yield session
 

@@ -7,6 +7,7 @@ few places where they differ: SQLite gets WAL, foreign keys, a busy timeout and 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from typing import Any
 import anyio
 import structlog
 from sqlalchemy import DateTime, MetaData, Uuid, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import NullPool
@@ -81,7 +82,9 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, pool_recycle: int = 1800, echo: bool = False
+) -> AsyncEngine:
     # Statement parameters are personal data and credential hashes: keep them out of echo output and
     # out of the text of database errors, which end up in logged tracebacks.
     if url.startswith("sqlite"):
@@ -99,7 +102,10 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it is a round trip on every checkout, the cost of a whole read on the hot
+        # path. Connections are recycled instead, and one the server dropped is invalidated by the
+        # statement that finds it (SQLAlchemy's disconnect handling) and replaced for the next.
+        pool_recycle=pool_recycle,
     )
 
 
@@ -124,6 +130,58 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=RolecallSession)
+
+
+READS_FIRST = "rolecall_reads_first"
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession] | None:
+    """Sessions for requests that mostly read (GET and HEAD), on PostgreSQL through asyncpg.
+
+    Their statements run outside a transaction until the first one that is not a plain read: a pure
+    read costs its own round trips and no ``BEGIN``/``COMMIT``. Before the first write, savepoint,
+    locking read or anything else (:func:`_transaction_from_first_write`), the connection leaves
+    autocommit, so from there on the unit of work is one transaction that the request commits or
+    rolls back as usual. Under READ COMMITTED, PostgreSQL's default and Rolecall's, a statement
+    inside a transaction sees exactly what it would see outside one, so the reads before the first
+    write see no less. ``None`` on SQLite, whose requests keep their transaction.
+    """
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
+        return None
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT", **{READS_FIRST: True}),
+        expire_on_commit=False,
+        sync_session_class=RolecallSession,
+        info={READS_FIRST: True},
+    )
+
+
+_PLAIN_READ: dict[str, bool] = {}
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|_xact_", re.IGNORECASE)
+
+
+def _plain_read(sql: str) -> bool:
+    """A SELECT that neither locks rows nor takes a transaction-scoped lock (memoised per SQL text)."""
+    known = _PLAIN_READ.get(sql)
+    if known is None:
+        known = sql.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(sql) is None
+        if len(_PLAIN_READ) < 10_000:
+            _PLAIN_READ[sql] = known
+    return known
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _transaction_from_first_write(
+    conn: Connection, _cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    if not conn.get_execution_options().get(READS_FIRST) or _plain_read(statement):
+        return
+    raw = conn.connection.dbapi_connection
+    # asyncpg's adapter starts a transaction before this statement once it is no longer in
+    # autocommit, and the session's commit or rollback ends it; the pool restores the connection's
+    # isolation level when it takes it back.
+    if raw is not None and getattr(raw, "isolation_level", None) == "autocommit":
+        raw.isolation_level = "read_committed"
 
 
 _UNDO = "rolecall_on_rollback"

@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
 
-from rolecall.platform.db import _UNDO, transaction
+from rolecall.platform.db import _UNDO, READS_FIRST, transaction
 from rolecall.platform.errors import PreconditionFailed, PreconditionRequired, ProblemError, problem_response
 from rolecall.platform.pii import BlindIndex, KeyRing
 from rolecall.platform.storage import FileStore
@@ -126,6 +126,6 @@ async def follow_up_transaction(request: Request) -> AsyncIterator[AsyncSession]
     to, and any other per-caller scoping), so tenancy applies exactly as it did in the request.
     """
     first: AsyncSession = request.state.db_session
-    info = {key: value for key, value in first.info.items() if key != _UNDO}
+    info = {key: value for key, value in first.info.items() if key not in (_UNDO, READS_FIRST)}
     async with transaction(request.app.state.sessionmaker, info=info) as session:
         yield session

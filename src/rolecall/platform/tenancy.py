@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import ForeignKey, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.selectable import TableClause
@@ -59,22 +59,30 @@ def all_tenants() -> dict[str, bool]:
     return {ALL_TENANTS_OPTION: True}
 
 
-_tenant_tables_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+_tenant_tables: frozenset[str] | None = None
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _forget_tenant_tables(_mapper: Any, _class: Any) -> None:
+    global _tenant_tables
+    _tenant_tables = None
 
 
 def _tenant_table_names() -> frozenset[str]:
-    """Full names of every table mapped by a TenantScoped class (recomputed when mappers are added)."""
-    global _tenant_tables_cache
-    mappers = Base.registry.mappers
-    if _tenant_tables_cache[0] != len(mappers):
-        names = frozenset(
+    """Full names of every table mapped by a TenantScoped class (recomputed when mappers are added).
+
+    Read on every statement, so it is kept rather than rebuilt: ``registry.mappers`` builds a new
+    set from a weak dictionary on each access.
+    """
+    global _tenant_tables
+    if _tenant_tables is None:
+        _tenant_tables = frozenset(
             str(getattr(table, "fullname", ""))
-            for mapper in mappers
+            for mapper in Base.registry.mappers
             if issubclass(mapper.class_, TenantScoped)
             for table in mapper.tables
         )
-        _tenant_tables_cache = (len(mappers), names)
-    return _tenant_tables_cache[1]
+    return _tenant_tables
 
 
 def _tenant_references(statement: Any) -> tuple[bool, bool]:
@@ -135,13 +143,20 @@ def _scope_to_organisation(state: ORMExecuteState) -> None:
             "Core statement on a tenant table cannot be filtered by organisation; "
             "use the ORM entity, or all_tenants() for a deliberate cross-tenant statement"
         )
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.organisation_id == org,
-            include_aliases=True,
-        )
-    )
+    state.statement = state.statement.options(_criteria(state.session, org))
+
+
+_CRITERIA_KEY = "rolecall_tenancy_criteria"
+
+
+def _criteria(session: Any, org: uuid.UUID) -> Any:
+    """The loader criteria of the session's organisation, built once per session, not per statement."""
+    kept = session.info.get(_CRITERIA_KEY)
+    if kept is not None and kept[0] == org:
+        return kept[1]
+    option = with_loader_criteria(TenantScoped, lambda cls: cls.organisation_id == org, include_aliases=True)
+    session.info[_CRITERIA_KEY] = (org, option)
+    return option
 
 
 @event.listens_for(RolecallSession, "before_flush")
