@@ -123,6 +123,22 @@ async def test_with_an_organisation_bound_only_its_rows_are_visible(
         assert (await session.execute(joined)).all() == [(tenant.organisation_id, tenant.admin_id)]
 
 
+_EVERY_USER = select(User.id)  # one statement object, reused, as the hot repository reads do
+
+
+async def test_a_statement_built_once_is_filtered_for_each_session_it_runs_in(
+    sessionmaker: Maker, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """The guard remembers what a statement object touches and builds an organisation's criteria
+    once: neither may carry one organisation's filter over to another's session."""
+    for _round in range(2):
+        for owner in (tenant, other_tenant):
+            async with session_for(sessionmaker, owner.organisation_id) as session:
+                assert (await session.scalars(_EVERY_USER)).all() == [owner.admin_id]
+    with pytest.raises(TenancyViolation):
+        await attempt(sessionmaker, None, lambda session: session.scalars(_EVERY_USER))
+
+
 async def test_all_tenants_bypasses_the_filter_explicitly(
     sessionmaker: Maker, tenant: Tenant, other_tenant: Tenant
 ) -> None:

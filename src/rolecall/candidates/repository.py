@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -41,18 +41,22 @@ async def get_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> Candi
     return (await session.scalars(select(Candidate).where(Candidate.id == candidate_id))).first()
 
 
+_ERASED_BEFORE = aliased(Candidate, name="erased_before")
+# Built once: a fresh alias per call cost a fifth of a candidate read in statement construction.
+_FOR_VIEW = select(
+    Candidate,
+    select(_ERASED_BEFORE.id)
+    .where(Candidate.email_index.is_not(None), _ERASED_BEFORE.erased_email_index == Candidate.email_index)
+    .exists(),
+).where(Candidate.id == bindparam("candidate_id"))
+
+
 async def get_candidate_for_view(
     session: AsyncSession, candidate_id: uuid.UUID
 ) -> tuple[Candidate, bool] | None:
     """The candidate and whether someone with the same email was erased before, in one statement
     (the answer :func:`erased_with_email_index` gives, for the read every candidate view makes)."""
-    erased = aliased(Candidate)
-    again = (
-        select(erased.id)
-        .where(Candidate.email_index.is_not(None), erased.erased_email_index == Candidate.email_index)
-        .exists()
-    )
-    row = (await session.execute(select(Candidate, again).where(Candidate.id == candidate_id))).first()
+    row = (await session.execute(_FOR_VIEW, {"candidate_id": candidate_id})).first()
     return (row[0], bool(row[1])) if row is not None else None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import weakref
 from typing import Any
 
 from sqlalchemy import ForeignKey, event
@@ -85,8 +86,19 @@ def _tenant_table_names() -> frozenset[str]:
     return _tenant_tables
 
 
+_references_of: weakref.WeakKeyDictionary[Any, tuple[bool, bool]] = weakref.WeakKeyDictionary()
+
+
 def _tenant_references(statement: Any) -> tuple[bool, bool]:
-    """Whether the statement touches a tenant table anywhere, and whether it does so as an ORM entity."""
+    """Whether the statement touches a tenant table anywhere, and whether it does so as an ORM entity.
+
+    Remembered per statement object, so a statement a repository builds once and runs many times
+    (with bound parameters) is walked once; a statement built per call is walked per call.
+    """
+    try:
+        return _references_of[statement]
+    except (KeyError, TypeError):
+        pass
     tables = _tenant_table_names()
     touched = orm = False
     for element in visitors.iterate(statement):
@@ -95,6 +107,10 @@ def _tenant_references(statement: Any) -> tuple[bool, bool]:
             touched = orm = True
         elif isinstance(element, TableClause) and getattr(element, "fullname", None) in tables:
             touched = True
+    try:
+        _references_of[statement] = (touched, orm)
+    except TypeError:
+        pass  # not weakly referenceable: walked again next time
     return touched, orm
 
 
@@ -143,19 +159,26 @@ def _scope_to_organisation(state: ORMExecuteState) -> None:
             "Core statement on a tenant table cannot be filtered by organisation; "
             "use the ORM entity, or all_tenants() for a deliberate cross-tenant statement"
         )
-    state.statement = state.statement.options(_criteria(state.session, org))
+    state.statement = state.statement.options(_criteria(org))
 
 
-_CRITERIA_KEY = "rolecall_tenancy_criteria"
+_criteria_by_organisation: dict[uuid.UUID, Any] = {}
 
 
-def _criteria(session: Any, org: uuid.UUID) -> Any:
-    """The loader criteria of the session's organisation, built once per session, not per statement."""
-    kept = session.info.get(_CRITERIA_KEY)
-    if kept is not None and kept[0] == org:
-        return kept[1]
-    option = with_loader_criteria(TenantScoped, lambda cls: cls.organisation_id == org, include_aliases=True)
-    session.info[_CRITERIA_KEY] = (org, option)
+def _criteria(org: uuid.UUID) -> Any:
+    """The loader criteria of one organisation, built once per process rather than per statement.
+
+    Building them analyses the lambda (a few percent of a cached read); the option is immutable, and
+    SQLAlchemy caches compiled statements by its shape, with ``org`` as a bound parameter.
+    """
+    option = _criteria_by_organisation.get(org)
+    if option is None:
+        if len(_criteria_by_organisation) >= 10_000:
+            _criteria_by_organisation.clear()
+        option = with_loader_criteria(
+            TenantScoped, lambda cls: cls.organisation_id == org, include_aliases=True
+        )
+        _criteria_by_organisation[org] = option
     return option
 
 
