@@ -16,7 +16,6 @@ from rolecall.platform.pagination import PageParams, paginate_by_id
 from rolecall.platform.sorting import Sorting, paginate_sorted
 from rolecall.platform.tenancy import all_tenants
 
-
 # The statements of the hottest reads are built once and run with bound parameters: building a
 # statement costs as much as running it through the ORM's compiled cache.
 _JOB_BY_ID = select(Job).where(Job.id == bindparam("job_id"))
