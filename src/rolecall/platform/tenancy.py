@@ -15,6 +15,7 @@ unfiltered, and an INSERT statement must name the session's own organisation for
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 import weakref
@@ -107,10 +108,8 @@ def _tenant_references(statement: Any) -> tuple[bool, bool]:
             touched = orm = True
         elif isinstance(element, TableClause) and getattr(element, "fullname", None) in tables:
             touched = True
-    try:
+    with contextlib.suppress(TypeError):  # not weakly referenceable: walked again next time
         _references_of[statement] = (touched, orm)
-    except TypeError:
-        pass  # not weakly referenceable: walked again next time
     return touched, orm
 
 
