@@ -64,16 +64,16 @@ def _env(issuer: str) -> dict[str, str]:
         # 32 too): a smaller SQLAlchemy pool would open and close overflow connections all run long.
         "ROLECALL_DATABASE_POOL_SIZE": "32",
         "ROLECALL_ISSUER": issuer,
-        "ROLECALL_FILES_PATH": str(WORK / "files"),
+        "ROLECALL_FILE_STORE_PATH": str(WORK / "files"),
         "ROLECALL_SEARCH_INDEX_PATH": str(WORK / "index"),
     }
 
 
-async def _fresh_database() -> None:
+async def _fresh_database(name: str = DATABASE) -> None:
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
 

@@ -297,3 +297,33 @@ def test_loading_never_imports_the_source_package() -> None:
         "assert not leaked, leaked\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_default_taxonomy_is_loaded_once_when_many_threads_ask_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first applications after a start parse resumes in several threads at once; each of them
+    building its own copy stalled the process for seconds (bench/apply.md)."""
+    import threading
+    import time as _time
+
+    from rolecall.roles import taxonomy
+
+    loads: list[int] = []
+    real_load = taxonomy.SkillTaxonomy.load
+
+    def slow_load(**kwargs: Any) -> taxonomy.SkillTaxonomy:
+        loads.append(1)
+        _time.sleep(0.05)  # long enough for every thread to arrive while the first one loads
+        return real_load(**kwargs)
+
+    monkeypatch.setattr(taxonomy, "_default", None)
+    monkeypatch.setattr(taxonomy.SkillTaxonomy, "load", staticmethod(slow_load))
+    results: list[taxonomy.SkillTaxonomy] = []
+    threads = [threading.Thread(target=lambda: results.append(taxonomy.default_taxonomy())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1
+    assert len({id(found) for found in results}) == 1

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import bisect
 import csv
-import functools
 import gzip
 import io
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -300,10 +300,23 @@ class SkillTaxonomy:
         return ranked[:limit]
 
 
-@functools.cache
+_default: SkillTaxonomy | None = None
+_default_lock = threading.Lock()
+
+
 def default_taxonomy() -> SkillTaxonomy:
-    """The process-wide taxonomy, loaded on first use (a few hundred milliseconds) and then shared."""
-    return SkillTaxonomy.load()
+    """The process-wide taxonomy, loaded on first use (a few hundred milliseconds) and then shared.
+
+    Loaded under a lock: the first applications after a start parse their resumes in several worker
+    threads at once, and an unlocked memo (``functools.cache``) let each of them build its own copy,
+    all holding the GIL, which stalled every request of the process for seconds.
+    """
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = SkillTaxonomy.load()
+    return _default
 
 
 def normalise_skill(text: str) -> Skill | None:
