@@ -18,6 +18,7 @@ from rolecall.identity.auth import authenticate_bearer, authenticate_page
 from rolecall.identity.permissions import SCOPES
 from rolecall.identity.principal_cache import PrincipalCache
 from rolecall.identity.tokens import KeyRing
+from rolecall.platform.access import keep_teams_for
 from rolecall.platform.contexts import discover
 from rolecall.platform.cors import ReadOnlyCorsMiddleware
 from rolecall.platform.db import create_engine, create_read_sessionmaker, create_sessionmaker, transaction
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_sessionmaker = read_sessionmaker
     app.state.keyring = keyring
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
+    keep_teams_for(settings.auth_cache_seconds)
     app.state.authenticate = authenticate_bearer
     app.state.authenticate_page = authenticate_page
     app.state.scope_catalogue = SCOPES

@@ -25,8 +25,9 @@ from tests.factories import Tenant
 
 
 async def test_a_cached_read_runs_only_its_own_statement(
-    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(app.state.principal_cache, "_ttl", 60.0)  # a slow machine must not age it out
     path = f"/v1/users/{tenant.admin_id}"
     assert (
         await client.get(path, headers=tenant.headers)

@@ -2,7 +2,8 @@
 
 A restricted staff member sees the jobs whose hiring team names them, plus the jobs of the interviews
 they sit on (an interviewer needs the job's title). The team query registered here is the one query
-that computes a session's scope (run by the platform, once per session).
+that computes a session's scope (run by the platform at most once a second per staff member and
+process, and again after any job is written).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ How it fits together:
 - Identity marks the request's session with the user where it authenticates a staff member who is
   neither an admin nor organisation-wide (:func:`restrict_session`); API clients, system work and
   applicants are never marked, so they stay organisation-wide. The jobs context registers the query
-  that finds the user's jobs (:func:`resolve_teams`). It runs once per session, at the first
-  statement that touches a need-to-know table, so a request that reads none costs nothing extra.
+  that finds the user's jobs (:func:`resolve_teams`). It runs at the first statement that touches a
+  need-to-know table, so a request that reads none costs nothing extra, and its answer is reused
+  by the process for at most a second, until a job is written through it (:class:`_Teams`).
 - Each context declares the criterion for its own tables next to the models (:func:`restrict`,
   keyed by table name). A criterion that needs another context's rows refers to a named *set* of ids
   (:func:`visible`) that the owning context contributes (:func:`contribute`), so no context imports
@@ -33,6 +34,7 @@ that names its job (``job_id``, or the job's own id) when that job is not one of
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -47,7 +49,7 @@ from rolecall.platform.db import Base, RolecallSession
 from rolecall.platform.errors import NotFound
 
 SCOPE_KEY = "rolecall_access_scope"
-_OPTIONS_KEY = "rolecall_access_options"
+_JOBS_WRITTEN = "rolecall_jobs_written"
 EVERYTHING_OPTION = "rolecall_all_jobs"
 
 
@@ -161,12 +163,51 @@ def include_job(session: Any, job_id: uuid.UUID) -> None:
         binding.scope = replace(binding.scope, job_ids=binding.scope.job_ids | {job_id})
 
 
+class _Teams:
+    """Per process: user id → the ids of the jobs whose hiring team names them, each answer kept for
+    at most ``ttl`` seconds and only while no transaction of this process has written a job since.
+
+    The same bound as an access token's standing (ADR 0018): a change to a hiring team made through
+    this process is obeyed on the next request; one made anywhere else within ``ttl`` (one second by
+    default, set from ``ROLECALL_AUTH_CACHE_SECONDS`` by the app). Without it, every request of a
+    restricted staff member ran the team query, a scan of the organisation's jobs.
+    """
+
+    ttl = 1.0
+    generation = 0
+    entries: dict[uuid.UUID, tuple[float, int, frozenset[uuid.UUID]]] = {}
+
+    @classmethod
+    def get(cls, user_id: uuid.UUID) -> frozenset[uuid.UUID] | None:
+        entry = cls.entries.get(user_id)
+        if entry is None or entry[1] != cls.generation or time.monotonic() >= entry[0]:
+            return None
+        return entry[2]
+
+    @classmethod
+    def put(cls, user_id: uuid.UUID, job_ids: frozenset[uuid.UUID], generation: int) -> None:
+        if cls.ttl <= 0:
+            return
+        if len(cls.entries) >= 50_000:
+            cls.entries.clear()
+        cls.entries[user_id] = (time.monotonic() + cls.ttl, generation, job_ids)
+
+
+def keep_teams_for(seconds: float) -> None:
+    """How long a process may reuse a staff member's team list (0: query it in every session)."""
+    _Teams.ttl = seconds
+
+
 def _scope_of(session: Any, binding: _Binding) -> AccessScope:
     """The binding's scope, querying the user's teams the first time (inside the ORM event: the
     session is the synchronous one, so the query runs in the caller's transaction)."""
     if binding.scope is None:
-        stmt = _team_resolver[0](binding.user_id).execution_options(**everything())
-        job_ids = frozenset(session.execute(stmt).scalars().all())
+        job_ids = _Teams.get(binding.user_id)
+        if job_ids is None:
+            generation = _Teams.generation  # read before the query: see principal_cache.generation
+            stmt = _team_resolver[0](binding.user_id).execution_options(**everything())
+            job_ids = frozenset(session.execute(stmt).scalars().all())
+            _Teams.put(binding.user_id, job_ids, generation)
         binding.scope = AccessScope(binding.user_id, job_ids | binding.joined)
     return binding.scope
 
@@ -198,17 +239,21 @@ def _mapped_classes() -> dict[str, Any]:
     return _mapper_cache[1]
 
 
+_options_by_scope: dict[AccessScope, dict[str, Any]] = {}
+
+
 def _options(session: Any, scope: AccessScope) -> dict[str, Any]:
-    """One ``with_loader_criteria`` per restricted table, built once per session and scope."""
-    cached = session.info.get(_OPTIONS_KEY)
-    if cached is not None and cached[0] is scope:
-        options: dict[str, Any] = cached[1]
-        return options
-    options = {
-        table: with_loader_criteria(cls, _criteria[table](cls, scope), include_aliases=True)
-        for table, cls in _mapped_classes().items()
-    }
-    session.info[_OPTIONS_KEY] = (scope, options)
+    """One ``with_loader_criteria`` per restricted table, built once per scope and process (a scope
+    is immutable: the same staff member with the same jobs gets the same criteria)."""
+    options = _options_by_scope.get(scope)
+    if options is None:
+        if len(_options_by_scope) >= 10_000:
+            _options_by_scope.clear()
+        options = {
+            table: with_loader_criteria(cls, _criteria[table](cls, scope), include_aliases=True)
+            for table, cls in _mapped_classes().items()
+        }
+        _options_by_scope[scope] = options
     return options
 
 
@@ -265,3 +310,36 @@ def _writes_stay_on_teams(session: Any, _ctx: Any, _instances: Any) -> None:
         job_id = getattr(obj, attribute)
         if job_id is not None and job_id not in _scope_of(session, binding).job_ids:
             raise NotFound()
+
+
+def _writes_jobs(objects: Any) -> bool:
+    return any(
+        _job_attribute.get(str(getattr(getattr(obj, "__table__", None), "fullname", ""))) == "id"
+        for obj in objects
+    )
+
+
+@event.listens_for(RolecallSession, "before_flush")
+def _note_job_writes(session: Any, _ctx: Any, _instances: Any) -> None:
+    if _writes_jobs(session.new) or _writes_jobs(session.dirty) or _writes_jobs(session.deleted):
+        session.info[_JOBS_WRITTEN] = True
+
+
+@event.listens_for(RolecallSession, "do_orm_execute")
+def _note_job_statements(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        _job_attribute.get(str(getattr(mapper.local_table, "fullname", ""))) == "id"
+        for mapper in state.all_mappers
+    ):
+        state.session.info[_JOBS_WRITTEN] = True
+
+
+@event.listens_for(RolecallSession, "after_commit")
+def _forget_teams_on_commit(session: Any) -> None:
+    if session.info.pop(_JOBS_WRITTEN, False):
+        _Teams.generation += 1
+
+
+@event.listens_for(RolecallSession, "after_soft_rollback")
+def _no_job_written(session: Any, _previous: Any) -> None:
+    session.info.pop(_JOBS_WRITTEN, None)
