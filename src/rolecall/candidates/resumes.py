@@ -48,10 +48,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal
 
-import docx
-import pypdf
-from pypdf import PasswordType
-
 from rolecall.candidates import proficiency
 from rolecall.platform.clock import utcnow
 from rolecall.roles.taxonomy import Skill, SkillTaxonomy, default_taxonomy, normalise_key
@@ -301,10 +297,13 @@ def _damaged_pdf() -> ResumeRejected:
 
 def _pdf_text(data: bytes) -> str:
     try:
+        # Imported on first use rather than at start-up: about a tenth of a second off every API start.
+        import pypdf
+
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         # pypdf already tried the empty user password; an "encrypted" PDF that opens with it
         # (owner-password restrictions only, common from some CV builders) is readable by anyone.
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
             raise ResumeRejected(
                 "encrypted", "The PDF is password-protected: upload a copy without a password."
             )
@@ -352,6 +351,8 @@ def _docx_text(data: bytes) -> str:
     finally:
         archive.close()
     try:
+        import docx  # on first use, like pypdf above
+
         document = docx.Document(io.BytesIO(honest))
         body = document.element.body
         return "".join(_body_text(body))
