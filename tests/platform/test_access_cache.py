@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from rolecall.jobs.models import Job
 from rolecall.platform import access
 from tests.factories import Tenant
 from tests.test_need_to_know import two_jobs
+from tests.web.support import counted_statements
 
 
 async def test_taken_off_a_team_through_the_api_the_job_is_gone_on_the_next_request(
@@ -57,18 +57,9 @@ async def test_the_team_query_runs_once_for_many_requests(
     monkeypatch.setattr(access._Teams, "ttl", 60.0)  # a slow machine must not age the answer out mid-test
     path = f"/v1/jobs/{setup['job_a']['id']}"
     assert (await client.get(path, headers=setup["manager"])).status_code == 200
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements(app) as statements:
         for _ in range(3):
             assert (await client.get(path, headers=setup["manager"])).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     team_queries = [
         s for s in statements if "hiring_team" in s and s.lstrip().upper().startswith("SELECT JOBS.ID")
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -22,6 +22,7 @@ from rolecall.platform.db import _plain_read
 from rolecall.platform.errors import Conflict
 from rolecall.platform.tenancy import bind_organisation
 from tests.factories import Tenant
+from tests.web.support import counted_statements
 
 
 async def test_a_cached_read_runs_only_its_own_statement(
@@ -32,18 +33,9 @@ async def test_a_cached_read_runs_only_its_own_statement(
     assert (
         await client.get(path, headers=tenant.headers)
     ).status_code == 200  # the token's standing is now known
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements(app) as sent:
         assert (await client.get(path, headers=tenant.headers)).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    statements = [s for s in statements if not s.startswith("BEGIN")]  # SQLite's, see ADR 0008
+    statements = [s for s in sent if not s.startswith("BEGIN")]  # SQLite's, see ADR 0008
     assert len(statements) == 1, statements
     assert "FROM users" in statements[0]
 
