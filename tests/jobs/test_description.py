@@ -35,6 +35,7 @@ from rolecall.jobs.description import (
     render_markdown,
     validate_override,
 )
+from rolecall.jobs.description.schema import DescriptionDocument
 from rolecall.roles.library.loader import load_library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,23 @@ def test_every_format_lists_the_sections_in_the_fixed_order() -> None:
     assert html_sections(render_html(data)) == list(SECTION_KEYS)
     assert [s["key"] for s in render_json(data)["sections"]] == list(SECTION_KEYS)
     assert [s["heading"] for s in render_json(data)["sections"]] == [HEADINGS[k] for k in SECTION_KEYS]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        make_input(),
+        minimal_input(),
+        make_input(job={"work_arrangement": "remote", "locations": [], "remote_countries": ["DE", "GB"]}),
+        make_input(salary={"visible": False}),
+    ],
+    ids=["full", "minimal", "remote", "hidden-salary"],
+)
+def test_the_json_description_matches_its_published_schema(data: JobDescriptionInput) -> None:
+    """The model is what /openapi.json publishes for ?format=json; extra or missing keys fail here."""
+    document = DescriptionDocument.model_validate(render_json(data))
+
+    assert document.model_dump(mode="json", exclude_none=False) == render_json(data)
 
 
 def test_markdown_document_starts_with_title_and_header_facts() -> None:

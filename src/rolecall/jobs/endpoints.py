@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from rolecall.jobs import posting, preview, render_ahead, service
 from rolecall.jobs.auth import DescriptionFromProfile, JobSettingsWrite, JobsRead, JobsWrite, LibraryRead
 from rolecall.jobs.description import JobDescriptionInput, TemplateOverrideError
+from rolecall.jobs.description.schema import DescriptionDocument
 from rolecall.jobs.models import Job, JobSettings
 from rolecall.jobs.posting import Format
 from rolecall.jobs.repository import JobFilter
@@ -40,7 +41,10 @@ JobSort = Literal["created", "-created", "updated", "-updated", "title", "-title
 _JOB_SORT_KINDS: dict[str, type] = {"created": datetime, "updated": datetime, "title": str}
 FormatQuery = Annotated[Format, Query(description="markdown, html (with JSON-LD) or json")]
 _DESCRIPTION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/markdown": {}, "text/html": {}, "application/json": {}}}
+    200: {
+        "model": DescriptionDocument,
+        "content": {"text/markdown": {}, "text/html": {}, "application/json": {}},
+    }
 }
 
 

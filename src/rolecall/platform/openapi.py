@@ -681,6 +681,7 @@ def _tighten_parameters(params: list[dict[str, Any]], context: Any) -> None:
     """
     calls = _calls(context.dependant)
     for param in params:
+        _drop_null(param)
         name = param.get("name", "")
         if name.lower() == "if-match" and require_if_match in calls:
             param["required"] = True
@@ -792,6 +793,24 @@ def _complete_operation(
 def _is_fastapi_validation(response: dict[str, Any]) -> bool:
     schema = (response.get("content") or {}).get("application/json", {}).get("schema", {})
     return bool(schema.get("$ref", "").endswith("/HTTPValidationError"))
+
+
+def _drop_null(param: dict[str, Any]) -> None:
+    """An optional query or header parameter is left out to mean "none": ``null`` cannot be sent.
+
+    FastAPI describes ``int | None = None`` as ``anyOf: [integer, null]``. Generated clients then
+    offer a null they cannot put in a URL, and fuzzers count a mutated value that serialises to
+    nothing (and so reaches the server as "absent", which is valid) as accepted invalid data.
+    """
+    schema = param.get("schema") or {}
+    variants = schema.get("anyOf")
+    if param.get("in") not in ("query", "header") or param.get("required") or not variants:
+        return
+    kept = [variant for variant in variants if variant != {"type": "null"}]
+    if len(kept) == len(variants):
+        return
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    param["schema"] = {**kept[0], **rest} if len(kept) == 1 else {"anyOf": kept, **rest}
 
 
 def _fix_success_media(responses: dict[str, Any], method: str, path: str, context: Any) -> None:
