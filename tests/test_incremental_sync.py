@@ -326,6 +326,11 @@ async def test_every_collection_accepts_updated_since(
             concrete, headers=tenant.headers, params={"updated_since": "2026-01-01T00:00:00"}
         )
         assert_problem(naive, 400)
+        # Valid RFC 3339, but before the first instant a UTC time can hold (was a 500).
+        too_early = await client.get(
+            concrete, headers=tenant.headers, params={"updated_since": "0001-01-01T00:24:59+18:34"}
+        )
+        assert_problem(too_early, 400)
 
 
 def test_watermark_rules() -> None:

@@ -326,7 +326,12 @@ def _window(period: Period) -> tuple[datetime | None, datetime | None]:
             extra={"errors": [{"field": "to", "message": "must not be before 'from'"}]},
         )
     start = datetime.combine(period.from_, time(), UTC) if period.from_ else None
-    end = datetime.combine(period.to + timedelta(days=1), time(), UTC) if period.to else None
+    # The last representable day has no next day to end before: it means "no end".
+    end = (
+        datetime.combine(period.to + timedelta(days=1), time(), UTC)
+        if period.to and period.to < date.max
+        else None
+    )
     return start, end
 
 

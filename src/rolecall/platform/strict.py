@@ -3,15 +3,17 @@
 Pydantic's lax mode reads a number as a Unix timestamp, so ``?to=0`` meant 1 January 1970 and
 ``?to=0.5`` half a second after it: a typo became a silent, wrong period instead of a 422. These
 types accept ISO 8601 text only (the ``format`` the OpenAPI document declares) and leave the
-parsing itself to pydantic.
+parsing itself to pydantic. A date-time is then read as an instant in UTC, which every caller
+compares with stored UTC times; one whose offset moves it past year 1 or 9999 is refused as a
+422 (it was an overflow deep in a query, a 500).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 
 def _text_only(value: object) -> object:
@@ -24,5 +26,12 @@ def _text_only(value: object) -> object:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall between the years 0001 and 9999 in UTC") from None
+
+
 IsoDate = Annotated[date, BeforeValidator(_text_only)]
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_in_utc)]

@@ -43,9 +43,13 @@ def parse_updated_since(value: str) -> datetime:
     # Python keeps microseconds; longer fractions are cut, which only widens the range (>=).
     text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
+        parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise BadRequest("updated_since is not a valid date-time.") from exc
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+05:00 is before the first representable instant
+        raise BadRequest("updated_since must fall between the years 0001 and 9999 in UTC.") from exc
 
 
 @dataclass(frozen=True)
