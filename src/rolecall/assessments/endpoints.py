@@ -35,6 +35,7 @@ from rolecall.platform.auth import DbSession
 from rolecall.platform.errors import BadRequest
 from rolecall.platform.http import IfMatch, no_store, pii_keyring, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.strict import PathNumber
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 MAX_BANK_BYTES = 2_000_000
@@ -136,7 +137,7 @@ async def revise_item(
 )
 async def set_version_status(
     item_id: uuid.UUID,
-    number: int,
+    number: PathNumber,
     body: VersionStatus,
     principal: AssessmentsWrite,
     session: DbSession,
@@ -273,7 +274,7 @@ async def marking_queue(
 )
 async def mark(
     session_id: uuid.UUID,
-    position: int,
+    position: PathNumber,
     body: MarkIn,
     principal: AssessmentsMark,
     session: DbSession,

@@ -20,6 +20,7 @@ from rolecall.assessments.schemas import (
 from rolecall.platform.auth import PUBLIC, DbSession
 from rolecall.platform.errors import NotFound
 from rolecall.platform.http import blind_index, no_store, pii_keyring
+from rolecall.platform.strict import PathNumber
 
 candidate_router = APIRouter(prefix="/v1/assessment-links", tags=["assessment links"], dependencies=[PUBLIC])
 
@@ -73,7 +74,7 @@ async def questions(token: str, request: Request, session: DbSession, response: 
     summary="Save an answer (autosave; the newest counts)",
 )
 async def save_answer(
-    token: str, position: int, body: AnswerIn, request: Request, session: DbSession, response: Response
+    token: str, position: PathNumber, body: AnswerIn, request: Request, session: DbSession, response: Response
 ) -> AnswerSaved:
     index = blind_index(request)
     saved, errors = await service.save_answer(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 
@@ -35,3 +36,8 @@ def _in_utc(value: datetime) -> datetime:
 
 IsoDate = Annotated[date, BeforeValidator(_text_only)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_in_utc)]
+
+# The largest value of an INTEGER column (PostgreSQL's int4). A larger number in a path or query can
+# match no row, and the driver refuses to send it to the database: bound it, so it is a 422.
+INT4_MAX = 2_147_483_647
+PathNumber = Annotated[int, Path(le=INT4_MAX)]

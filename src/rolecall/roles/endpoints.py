@@ -11,6 +11,7 @@ from rolecall.platform.auth import DbSession
 from rolecall.platform.errors import Unprocessable
 from rolecall.platform.http import IfMatch, set_etag
 from rolecall.platform.pagination import Page, PageParams, page_params
+from rolecall.platform.strict import INT4_MAX
 from rolecall.roles import service
 from rolecall.roles.auth import RolesRead, RolesWrite
 from rolecall.roles.library.schema import Level, RoleProfile
@@ -169,7 +170,7 @@ async def export_profile(
     profile_id: uuid.UUID,
     principal: RolesRead,
     session: DbSession,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT4_MAX)] = None,
 ) -> Response:
     text = await service.export_yaml(session, principal, profile_id, version)
     return Response(content=text, media_type=YAML_TYPE)
