@@ -432,6 +432,13 @@ async def test_the_ranking_orders_by_the_evidence_and_explains_it(
     )
     assert weights.status_code == 200
     assert weights.json() == {"assessment": 0.0, "match": 1.0, "scorecards": 0.0}
+    # JSON booleans are not numbers: false was read as 0 and saved (found by schemathesis).
+    boolean = await client.put(
+        f"/v1/jobs/{job['id']}/ranking-weights",
+        headers=tenant.headers,
+        json={"assessment": 1, "match": False, "scorecards": 0},
+    )
+    assert boolean.status_code == 422, boolean.text
     moved = (await client.get(url, headers=tenant.headers, params={"stage": "Applied"})).json()
     assert {e["stage"] for e in moved["items"]} <= {"Applied"}
 

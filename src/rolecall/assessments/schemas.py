@@ -180,9 +180,10 @@ class MarkingEntry(BaseModel):
 
 
 class WeightsIn(_In):
-    assessment: float = Field(ge=0, le=100)
-    match: float = Field(ge=0, le=100)
-    scorecards: float = Field(ge=0, le=100)
+    # strict: JSON true/false are not weights (lax mode read false as 0 and saved it).
+    assessment: float = Field(ge=0, le=100, strict=True)
+    match: float = Field(ge=0, le=100, strict=True)
+    scorecards: float = Field(ge=0, le=100, strict=True)
 
 
 class RankedEntry(BaseModel):
