@@ -21,6 +21,7 @@ from rolecall.assessments.auth import AssessmentsWrite
 from rolecall.assessments.session_endpoints import link_for
 from rolecall.platform.auth import PUBLIC, DbSession, Principal
 from rolecall.platform.http import blind_index, no_store, pii_keyring
+from rolecall.platform.strict import Numeric
 
 partner_router = APIRouter(
     prefix="/partner/greenhouse/v1", tags=["assessment partner contract"], dependencies=[PUBLIC]
@@ -92,9 +93,9 @@ class ResponseErrorIn(BaseModel):
 
     api_call: str = Field(max_length=100)
     errors: list[str] = Field(max_length=100)
-    partner_test_id: str | int | None = None
+    partner_test_id: Annotated[str | int | None, Numeric] = None
     partner_test_name: str | None = Field(default=None, max_length=500)
-    partner_interview_id: str | int | None = None
+    partner_interview_id: Annotated[str | int | None, Numeric] = None
     candidate_email: str | None = Field(default=None, max_length=320)  # accepted, never kept
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from rolecall.platform.strict import Numeric
 
 
 class _In(BaseModel):
@@ -107,12 +109,12 @@ class BlueprintVersionOut(BaseModel):
 
 class InviteIn(_In):
     application_id: uuid.UUID
-    extra_time_percent: Literal[0, 25, 50, 100] = 0
-    link_days: int | None = Field(default=None, ge=1, le=60)
+    extra_time_percent: Annotated[Literal[0, 25, 50, 100], Numeric] = 0
+    link_days: Annotated[int | None, Numeric] = Field(default=None, ge=1, le=60)
 
 
 class AccommodationIn(_In):
-    extra_time_percent: Literal[0, 25, 50, 100]
+    extra_time_percent: Annotated[Literal[0, 25, 50, 100], Numeric]
 
 
 class SessionOut(BaseModel):
@@ -248,13 +250,13 @@ class AnswerSaved(BaseModel):
 
 class SignalIn(_In):
     kind: Literal["focus_lost", "paste", "item_time"]
-    position: int | None = Field(default=None, ge=0, le=1000)
-    seconds: float | None = Field(default=None, ge=0, le=86400)
-    characters: int | None = Field(default=None, ge=0, le=1_000_000)
+    position: Annotated[int | None, Numeric] = Field(default=None, ge=0, le=1000)
+    seconds: Annotated[float | None, Numeric] = Field(default=None, ge=0, le=86400)
+    characters: Annotated[int | None, Numeric] = Field(default=None, ge=0, le=1_000_000)
 
 
 class ExtraTimeRequest(_In):
-    percent: Literal[0, 25, 50, 100]
+    percent: Annotated[Literal[0, 25, 50, 100], Numeric]
 
 
 class CandidateResultOut(BaseModel):

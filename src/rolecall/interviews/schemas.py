@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from rolecall.platform.strict import Numeric
+
 Recommendation = Literal["strong_no", "no", "yes", "strong_yes"]
 RECOMMENDATIONS: tuple[Recommendation, ...] = ("strong_no", "no", "yes", "strong_yes")
 InterviewStatus = Literal["scheduled", "cancelled"]
@@ -24,7 +26,7 @@ Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 VideoUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s/]+\S*$")
 ]
-Duration = Annotated[int, Field(ge=15, le=480)]
+Duration = Annotated[int, Field(ge=15, le=480), Numeric]
 Interviewers = Annotated[list[uuid.UUID], Field(min_length=1, max_length=10)]
 Rating = Annotated[int, Field(ge=1, le=4)]
 # An interviewer who did not cover a skill says so, rather than inventing a rating for it.

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from rolecall.jobs.description import CountryCode, TimeZone
 from rolecall.platform.iso import CurrencyCode
+from rolecall.platform.strict import INT4_MAX, Numeric
 from rolecall.roles.library.schema import Level
 
 EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
@@ -61,8 +62,8 @@ class Location(_Body):
 class Salary(_Body):
     """Annual, monthly or hourly base pay in whole units of ``currency``."""
 
-    min: int = Field(gt=0, le=100_000_000)
-    max: int = Field(gt=0, le=100_000_000)
+    min: Annotated[int, Numeric] = Field(gt=0, le=100_000_000)
+    max: Annotated[int, Numeric] = Field(gt=0, le=100_000_000)
     currency: Currency
     period: SalaryPeriod = "year"
     override_reason: (
@@ -90,9 +91,9 @@ class Question(_Body):
     required: bool = False
     help_text: Annotated[str, StringConstraints(max_length=1000)] | None = None
     options: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = []
-    max_length: int | None = Field(default=None, ge=1, le=20_000)
-    min_value: float | None = None
-    max_value: float | None = None
+    max_length: Annotated[int | None, Numeric] = Field(default=None, ge=1, le=20_000)
+    min_value: Annotated[float | None, Numeric] = None
+    max_value: Annotated[float | None, Numeric] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
@@ -166,7 +167,7 @@ class _JobFields(_Body):
     locations: list[Location] | None = Field(default=None, max_length=50)
     remote_countries: list[Country] | None = Field(default=None, max_length=250)
     remote_time_zones: list[TimeZone] | None = Field(default=None, max_length=50)
-    openings: int | None = Field(default=None, ge=1, le=1000)
+    openings: Annotated[int | None, Numeric] = Field(default=None, ge=1, le=1000)
     salary: Salary | None = None
     show_salary: bool | None = None
     hiring_team: list[TeamMember] | None = Field(default=None, max_length=100)
@@ -224,7 +225,9 @@ class JobCreate(_JobFields):
     )
 
     role_profile_id: uuid.UUID
-    profile_version: int | None = Field(default=None, ge=1, description="Defaults to the latest version")
+    profile_version: Annotated[int | None, Numeric] = Field(
+        default=None, ge=1, le=INT4_MAX, description="Defaults to the latest version"
+    )
     level: Level
     department: Name
     employment_type: EmploymentType = "full_time"

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from rolecall.notifications.rendering import LANGUAGES, MAX_SOURCE_CHARS
+from rolecall.platform.strict import Numeric
 
 Language = Annotated[str, StringConstraints(pattern="^(" + "|".join(LANGUAGES) + ")$")]
 
@@ -17,7 +18,7 @@ class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     language: Language | None = None
-    rejection_delay_hours: int | None = Field(default=None, ge=0, le=24 * 14)
+    rejection_delay_hours: Annotated[int | None, Numeric] = Field(default=None, ge=0, le=24 * 14)
 
 
 class SettingsOut(BaseModel):

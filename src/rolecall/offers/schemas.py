@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from rolecall.platform.iso import CurrencyCode
+from rolecall.platform.strict import Numeric
 
 Period = Literal["year", "month", "hour"]
 ApproverRole = Literal["hiring_manager", "admin"]
@@ -31,7 +32,7 @@ Currency = CurrencyCode  # ISO 4217, checked against pycountry's table
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Terms = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
-Salary = Annotated[int, Field(gt=0, le=100_000_000)]
+Salary = Annotated[int, Field(gt=0, le=100_000_000), Numeric]
 
 
 class _Body(BaseModel):

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from rolecall.platform.strict import Numeric
+
 ApplicationStatus = Literal["active", "rejected", "withdrawn", "hired"]
 Source = Literal["careers_board", "referral", "sourced", "agency", "other"]
 StageName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -243,7 +245,7 @@ class PublicApplication(_Body):
     location: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
     ) = None
-    years_experience: float | None = Field(default=None, ge=0, le=70)
+    years_experience: Annotated[float | None, Numeric] = Field(default=None, ge=0, le=70)
     answers: dict[str, Any] = Field(default_factory=dict, max_length=100)
     consent: Consent
     tracking: dict[UtmKey, Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=dict)

@@ -27,6 +27,17 @@ def _text_only(value: object) -> object:
     return value
 
 
+def _no_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+# For numbers in request bodies: pydantic's lax mode reads JSON true and false as 1 and 0, so a
+# client's mistake was saved as a number. ``Annotated[int, Numeric]`` refuses them (a 422).
+Numeric = BeforeValidator(_no_boolean)
+
+
 def _in_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)

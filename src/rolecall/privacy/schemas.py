@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from rolecall.platform.strict import Numeric
 
 Outcome = Literal["rejected", "withdrawn"]
 # A code, not free text: the reason is kept in the audit log after the person's data is gone, and
@@ -35,7 +37,9 @@ class ErasureOut(BaseModel):
 class RetentionRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    months: int = Field(ge=1, le=120, description="Calendar months without activity before erasure")
+    months: Annotated[int, Numeric] = Field(
+        ge=1, le=120, description="Calendar months without activity before erasure"
+    )
 
 
 class RetentionRuleOut(BaseModel):

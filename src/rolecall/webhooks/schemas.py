@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from rolecall.platform.strict import Numeric
+
 Url = Annotated[str, Field(min_length=8, max_length=2000, description="https URL that receives the POSTs")]
 EventTypes = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=120)]],
@@ -65,7 +67,7 @@ class EndpointWithSecret(EndpointOut):
 class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    overlap_seconds: int = Field(
+    overlap_seconds: Annotated[int, Numeric] = Field(
         default=86_400, ge=0, le=7 * 86_400, description="How long the previous secret keeps signing"
     )
 
