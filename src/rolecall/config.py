@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/rolecall.db"
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     # PostgreSQL connections are replaced after this many seconds instead of being pinged on every
     # checkout (a round trip per request); a connection the server dropped fails one statement and
     # is replaced (docs/runbooks/RolecallHighErrorRate.md).
