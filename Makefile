@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export ROLECALL_DATABASE_URL ?= sqlite+aiosqlite:///./var/rolecall.db
 
-.PHONY: run test install install-dev lint typecheck contracts pytest migrate demo worker clean bench
+.PHONY: run test install install-dev lint typecheck contracts pytest migrate demo worker clean bench soak
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rolecall needs Python 3.11 or newer"'
@@ -77,3 +77,12 @@ SIZE ?= 100000
 bench: install-dev
 	$(BIN)/python -m bench.generate --size $(SIZE)
 	$(BIN)/python -m bench.run --size $(SIZE) --budget 120 --limit ilike=80
+
+# The soak test (about 35 minutes, not part of `make test`): two API processes and the worker on the
+# local PostgreSQL under 200 requests/s of mixed traffic; report in bench/soak.md.
+$(VENV)/.installed-bench: $(VENV)/.installed-dev constraints-dev.txt
+	$(PIP) install --quiet -c constraints-dev.txt -e '.[bench]'
+	@touch $@
+
+soak: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.soak
